@@ -1,0 +1,1 @@
+"""The designs einval compares: one file each, one ``Design`` subclass each."""

@@ -1,0 +1,34 @@
+"""4th argument: the caller's log buffer travels with the call.
+
+Encodes Andrii's proposal #1 as Alexei spells it out in his mail of Mon,
+Jul 20, 2020 ("log_buf needs to passed outside of 'union bpf_attr'.
+Probably as 4th argument to sys_bpf ? and then a bit in 'int cmd' would
+need to be burned"), with the pointer threaded down as a parameter
+("__cgroup_bpf_attach, cgroup_bpf_attach, cgroup_bpf_link_attach,
+link_create" gain it).  Merged in 2026 as BPF_COMMON_ATTRS.
+
+Every error site writes to the buffer of the call that reached it, because
+the buffer is a parameter of that call: no task, goroutine or CPU is
+involved in finding it.
+"""
+
+from einval.design import Design
+
+
+class FourthArgument(Design):
+    name = "4th-arg"
+    summary = "log buffer passed as a 4th bpf() argument, threaded as a parameter"
+    order = 10
+    churn = "explicit"
+
+    def declare(self):
+        self.log = self.world.buffers("log", owner="thread")
+
+    def syscall_entry(self, ctx):
+        return self.log.clear(self.log.ref(ctx.thread))
+
+    def emit(self, ctx, tag):
+        return self.log.append(self.log.ref(ctx.thread), tag)
+
+    def retrieve(self, ctx):
+        return self.log.contents(self.log.ref(ctx.thread))

@@ -1,0 +1,1 @@
+"""The properties einval checks: one file each, one ``Property`` subclass each."""

@@ -1,0 +1,1 @@
+"""The shipped scenarios: one small TOML file each (actors and bounds)."""
