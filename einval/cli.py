@@ -1,0 +1,174 @@
+"""The ``einval`` command: list, check, compare, churn.
+
+Exit status: 0 when every checked property holds (``compare``: when it
+ran), 1 when a violation was found, 2 on bad usage or input (one line on
+stderr, no traceback), 3 when nothing was violated but some verdict is
+unknown (a bound was reached, or the property was vacuous).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from . import __version__, catalog, report, runner
+from .errors import InputError
+
+EXIT_HOLDS, EXIT_VIOLATED, EXIT_USAGE, EXIT_UNKNOWN = 0, 1, 2, 3
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit status 2."""
+
+    def error(self, message: str):  # type: ignore[override]
+        raise InputError(f"{message} (see '{self.prog} --help')")
+
+
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=("text", "json"), default="text",
+                   help="plain text for mail (72 columns) or JSON")
+    p.add_argument("--engine", default="explicit",
+                   help="explicit (BFS), z3 (BMC + induction), or both, which "
+                        "fails loudly if they disagree (default: explicit)")
+    p.add_argument("--max-states", type=int, metavar="N",
+                   help="override the scenarios' state bound")
+    p.add_argument("--max-depth", type=int, metavar="N",
+                   help="override the scenarios' depth bound")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="einval", description=(
+        "Model-check kernel error-reporting designs: does the message a "
+        "failed bpf() call leaves behind belong to that call?"))
+    parser.add_argument("--version", action="version", version=f"einval {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("list", help="the catalogue: designs, properties, scenarios")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("check", help="check designs against properties")
+    p.add_argument("--design", action="append", metavar="D",
+                   help="a design name or .py file (repeatable; default: all)")
+    p.add_argument("--scenario", action="append", metavar="S",
+                   help="a scenario name or .toml file (repeatable; default: all)")
+    p.add_argument("--property", action="append", metavar="P",
+                   help="a property name or .py file (repeatable; default: all)")
+    _add_run_options(p)
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("compare", help="every design x property over every scenario")
+    p.add_argument("--scenario", action="append", metavar="S",
+                   help="restrict to these scenarios (repeatable; default: all)")
+    p.add_argument("--kernel", metavar="TREE",
+                   help="add code-churn columns measured on this kernel tree")
+    _add_run_options(p)
+    p.set_defaults(func=cmd_compare)
+
+    try:
+        from .churn import cli as churn_cli
+    except ImportError:  # pragma: no cover - churn needs tree-sitter
+        churn_cli = None
+    if churn_cli is not None and hasattr(churn_cli, "add_parser"):
+        churn_cli.add_parser(sub)
+    return parser
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    lines = ["designs:"]
+    for d in catalog.designs():
+        lines += report.wrap(f"{d.name:<15} {d.summary}", "  ", " " * 18)
+    lines += ["", "properties:"]
+    for p in catalog.properties():
+        lines += report.wrap(f"{p.name:<18} {p.summary}", "  ", " " * 21)
+    lines += ["", "scenarios:"]
+    for s in catalog.scenarios():
+        lines += report.wrap(f"{s.name:<12} {s.description}", "  ", " " * 15)
+    print("\n".join(lines))
+    return EXIT_HOLDS
+
+
+def _select(names: Sequence[str] | None, lookup, everything):
+    if not names:
+        return everything()
+    return [lookup(n) for n in dict.fromkeys(names)]
+
+
+def _scenarios(args: argparse.Namespace):
+    found = _select(args.scenario, catalog.scenario, catalog.scenarios)
+    return [runner.with_bounds(s, args.max_states, args.max_depth) for s in found]
+
+
+def _status(results) -> int:
+    kinds = {r.verdict.kind for r in results}
+    if "violated" in kinds:
+        return EXIT_VIOLATED
+    if "unknown" in kinds:
+        return EXIT_UNKNOWN
+    return EXIT_HOLDS
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    designs = _select(args.design, catalog.design, catalog.designs)
+    properties = _select(args.property, catalog.property_, catalog.properties)
+    scenarios = _scenarios(args)
+    results = runner.run(designs, scenarios, properties, args.engine, runner.Progress())
+    if args.format == "json":
+        sys.stdout.write(report.to_json("check", results, engine=args.engine))
+    else:
+        sys.stdout.write(report.check_text(results))
+    return _status(results)
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    designs = catalog.designs()
+    properties = catalog.properties()
+    scenarios = _scenarios(args)
+    results = runner.run(designs, scenarios, properties, args.engine, runner.Progress())
+    names = [s.name for s in scenarios]
+    churn = _churn_columns(args.kernel, designs) if args.kernel else None
+    if args.format == "json":
+        extra = {"engine": args.engine, "scenarios": names}
+        if churn is not None:
+            extra["churn"] = churn
+        sys.stdout.write(report.to_json("compare", results, **extra))
+    else:
+        sys.stdout.write(report.compare_text(results, names, churn))
+    return EXIT_HOLDS
+
+
+def _churn_columns(tree: str, designs) -> dict:
+    """Per design: the churn figures of the way its message reaches the site."""
+    from . import churn
+
+    totals = churn.design_totals(tree)
+    return {d.name: totals.get(d.churn) for d in designs if d.churn}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return EXIT_USAGE
+        return args.func(args)
+    except InputError as err:
+        print(f"einval: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:  # e.g. `einval compare | head`
+        sys.stderr.close()
+        return EXIT_HOLDS
+    except KeyboardInterrupt:
+        print("einval: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:
+        disagreement = type(err).__name__ == "EngineDisagreement"
+        if not disagreement:
+            raise
+        print(f"einval: ENGINES DISAGREE: {err}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

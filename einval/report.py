@@ -1,0 +1,228 @@
+"""Turning results into text for a mail (72 columns) or JSON for tools.
+
+Everything here is a pure function of the results, so the same input
+prints the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from . import __version__
+from .verdict import Result, Trace
+
+WIDTH = 72
+
+
+def wrap(text: str, indent: str, hanging: str | None = None) -> list[str]:
+    """``text`` folded to ``WIDTH`` columns, continuation lines indented."""
+    return textwrap.wrap(text, WIDTH, initial_indent=indent,
+                         subsequent_indent=hanging if hanging is not None else indent,
+                         break_on_hyphens=False, break_long_words=True) or [indent]
+
+
+# -- traces -----------------------------------------------------------------
+def trace_lines(trace: Trace, indent: str = "  ") -> list[str]:
+    """Numbered steps: who acted, what they did, what changed; then the
+    condition that failed and the values that made it fail."""
+    lines = []
+    given = [v.assumption for v in trace.model.variables if v.assumption]
+    if given:
+        lines += wrap("given: " + "; ".join(given), indent, indent + "  ")
+    initial = [f"{name} = {value}" for view in trace.model.views
+               for name, value in [(view.name, view.render(trace.initial))]
+               if value not in ("[]", "NULL")]
+    if initial:
+        lines += wrap("initially: " + ", ".join(initial), indent, indent + "  ")
+    width = len(str(len(trace.steps)))
+    for number, step in enumerate(trace.steps, start=1):
+        head = f"{indent}{number:>{width}}. "
+        pad = " " * len(head)
+        lines += wrap(f"{step.actor}: {step.name}", head, pad + "  ")
+        for name, value in step.changes:
+            lines += wrap(f"{name} = {value}", pad + "    ", pad + "      ")
+    if trace.failed is not None:
+        lines += wrap(f"fails: {trace.failed.label}", indent, indent + "  ")
+        for name, value in trace.failed_values():
+            lines += wrap(f"{name} = {value}", indent + "    ", indent + "      ")
+    return lines
+
+
+# -- check ------------------------------------------------------------------
+def check_text(results: Sequence[Result]) -> str:
+    """Per design and scenario: one verdict line per property, then traces."""
+    lines: list[str] = []
+    groups: dict[tuple[str, str], list[Result]] = {}
+    for r in results:
+        groups.setdefault((r.design, r.scenario), []).append(r)
+    name_width = max((len(r.property) for r in results), default=0)
+    for (design, scenario), group in groups.items():
+        first = group[0]
+        lines.append(f"{design} in {scenario} ({first.states} states, "
+                     f"{first.transitions} transitions, {first.engine})")
+        for r in group:
+            lines += wrap(f"{r.property:<{name_width}}  {r.verdict}", "  ",
+                          " " * (name_width + 4))
+        for r in group:
+            if r.verdict.assumptions:
+                lines += wrap(f"{r.property} needs: " + "; ".join(r.verdict.assumptions),
+                              "  ", "    ")
+        for r in group:
+            if r.verdict.trace is not None:
+                lines.append("")
+                lines.append(f"  {r.property}: shortest counterexample, "
+                             f"{len(r.verdict.trace.steps)} steps")
+                lines += trace_lines(r.verdict.trace, "    ")
+        lines.append("")
+    lines.append(summary_line(results))
+    return "\n".join(lines) + "\n"
+
+
+def summary_line(results: Sequence[Result]) -> str:
+    counts = {k: sum(r.verdict.kind == k for r in results)
+              for k in ("holds", "violated", "unknown")}
+    return (f"{len(results)} checks: {counts['holds']} hold, "
+            f"{counts['violated']} violated, {counts['unknown']} unknown")
+
+
+# -- compare ----------------------------------------------------------------
+@dataclass
+class Cell:
+    """One design x property: its verdict over all scenarios."""
+
+    kind: str
+    results: list[Result]
+    note: int = 0
+
+    @property
+    def text(self) -> str:
+        return self.kind if not self.note else f"{self.kind} [{self.note}]"
+
+
+def cells(results: Sequence[Result]) -> tuple[list[str], list[str], dict]:
+    designs = list(dict.fromkeys(r.design for r in results))
+    properties = list(dict.fromkeys(r.property for r in results))
+    table: dict[tuple[str, str], Cell] = {}
+    for d in designs:
+        for p in properties:
+            group = [r for r in results if r.design == d and r.property == p]
+            kinds = {r.verdict.kind for r in group}
+            kind = ("violated" if "violated" in kinds
+                    else "unknown" if "unknown" in kinds else "holds")
+            table[d, p] = Cell(kind, group)
+    note = 0
+    for d in designs:
+        for p in properties:
+            if table[d, p].kind != "holds":
+                note += 1
+                table[d, p].note = note
+    return designs, properties, table
+
+
+def matrix_lines(designs: list[str], properties: list[str], table: dict,
+                 churn: dict | None = None) -> list[str]:
+    extra = ["protos", "sites"] if churn is not None else []
+    heads = ["design"] + properties + extra
+    rows = [[d] + [table[d, p].text for p in properties] + _churn_cells(churn, d)
+            for d in designs]
+    widths = [max(len(row[i]) for row in [heads] + rows) for i in range(len(heads))]
+    legend: list[str] = []
+    if sum(widths) + 2 * (len(widths) - 1) > WIDTH:
+        heads = ["design"] + [f"P{i + 1}" for i in range(len(properties))] + extra
+        legend = [f"P{i + 1} = {p}" for i, p in enumerate(properties)]
+        widths = [max(len(row[i]) for row in [heads] + rows) for i in range(len(heads))]
+
+    def line(cols: list[str]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(cols, widths)).rstrip()
+
+    out = [line(heads), line(["-" * w for w in widths])]
+    out += [line(row) for row in rows]
+    return out + legend
+
+
+def _churn_cells(churn: dict | None, design: str) -> list[str]:
+    if churn is None:
+        return []
+    figures = churn.get(design)
+    if not figures:
+        return ["-", "-"]
+    return [str(figures["prototypes"]), str(figures["call_sites"])]
+
+
+def compare_text(results: Sequence[Result], scenarios: Sequence[str],
+                 churn: dict | None = None) -> str:
+    designs, properties, table = cells(results)
+    states = sum({(r.design, r.scenario): r.states for r in results}.values())
+    lines = wrap(f"einval compare: {len(designs)} designs x {len(properties)} "
+                 f"properties over {len(scenarios)} scenarios "
+                 f"({', '.join(scenarios)}); {states} states explored", "", "  ")
+    lines.append("")
+    lines += matrix_lines(designs, properties, table, churn)
+    lines.append("")
+    if churn is not None:
+        lines += wrap("protos, sites: function prototypes that gain a parameter and "
+                      "call sites to edit so that every reachable error site can "
+                      "report (see 'einval churn').", "")
+    lines += wrap("holds: no violation in any scenario, every reachable state "
+                  "explored and the property's witness reached. violated: see the "
+                  "shortest counterexample below.", "")
+    for d in designs:
+        for p in properties:
+            cell = table[d, p]
+            if not cell.note:
+                continue
+            lines.append("")
+            lines += footnote(cell, d, p)
+    return "\n".join(lines) + "\n"
+
+
+def footnote(cell: Cell, design: str, prop: str) -> list[str]:
+    bad = [r for r in cell.results if r.verdict.kind == cell.kind]
+    if cell.kind == "violated":
+        best = min(bad, key=lambda r: len(r.verdict.trace.steps))
+        others = [r.scenario for r in bad if r is not best]
+        n = len(best.verdict.trace.steps)
+        lines = wrap(f"[{cell.note}] {design} violates {prop} in {best.scenario}: "
+                     f"shortest counterexample, {n} steps", "")
+        if others:
+            lines += wrap(f"also violated in: {', '.join(others)}", "    ")
+        return lines + trace_lines(best.verdict.trace, "  ")
+    lines = wrap(f"[{cell.note}] {design}: {prop} is unknown", "")
+    for r in bad:
+        lines += wrap(f"{r.scenario}: {r.verdict.detail}", "  ", "    ")
+    return lines
+
+
+# -- JSON -------------------------------------------------------------------
+def trace_json(trace: Trace) -> list[dict]:
+    return [
+        {"step": i, "actor": s.actor, "action": s.name, "changes": dict(s.changes)}
+        for i, s in enumerate(trace.steps, start=1)
+    ]
+
+
+def result_json(r: Result) -> dict:
+    out: dict = {
+        "design": r.design, "scenario": r.scenario, "property": r.property,
+        "verdict": r.verdict.kind, "detail": r.verdict.detail,
+        "states": r.states, "transitions": r.transitions, "engine": r.engine,
+    }
+    if r.verdict.assumptions:
+        out["assumptions"] = list(r.verdict.assumptions)
+    trace = r.verdict.trace
+    if trace is not None:
+        out["depth"] = len(trace.steps)
+        out["trace"] = trace_json(trace)
+        if trace.failed is not None:
+            out["failed"] = {"condition": trace.failed.label,
+                             "values": dict(trace.failed_values())}
+    return out
+
+
+def to_json(command: str, results: Sequence[Result], **extra) -> str:
+    doc = {"einval": __version__, "command": command, **extra,
+           "results": [result_json(r) for r in results]}
+    return json.dumps(doc, indent=2) + "\n"

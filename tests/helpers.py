@@ -1,0 +1,22 @@
+"""Small helpers shared by the tests: build and check one combination."""
+
+from __future__ import annotations
+
+from einval import catalog, explicit, world
+from einval.scenario import parse
+from einval.verdict import Result
+
+
+def check(design: str, scenario: str, prop: str | None = None) -> list[Result]:
+    """Explicit-engine results of one design in one scenario."""
+    props = [catalog.property_(prop)] if prop else catalog.properties()
+    model, _ = world.build(catalog.scenario(scenario), catalog.design(design), props)
+    return explicit.check_model(model)
+
+
+def verdict(design: str, scenario: str, prop: str) -> Result:
+    return check(design, scenario, prop)[0]
+
+
+def scenario_from(text: str, name: str = "test"):
+    return parse(text, f"{name}.toml", name)

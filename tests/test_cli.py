@@ -1,0 +1,155 @@
+"""The einval command as a user runs it: output, formats, exit statuses."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from einval.cli import main
+
+
+def run(capsys, *argv):
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_compare_prints_the_matrix_with_the_expected_verdicts(capsys):
+    status, out, err = run(capsys, "compare")
+    assert status == 0 and err == ""
+    rows = {line.split()[0]: line.split()[1:] for line in out.splitlines()
+            if line.split() and line.split()[0] in
+            ("4th-arg", "task-struct", "stateful-reg", "stateful-get", "shared-storage")}
+    assert rows["4th-arg"] == ["holds", "holds", "holds"]
+    assert rows["task-struct"] == ["holds", "holds", "holds"]
+    assert rows["stateful-reg"][0] == "violated"
+    assert rows["stateful-get"][0] == "violated"
+    assert rows["shared-storage"][2:4] == ["violated", "[6]"]
+    assert "[1] stateful-reg violates attribution in go-unpinned" in out
+
+
+def test_text_output_fits_72_columns(capsys):
+    _, out, _ = run(capsys, "compare")
+    _, out2, _ = run(capsys, "check", "--design", "stateful-get")
+    _, out3, _ = run(capsys, "list")
+    for line in (out + out2 + out3).splitlines():
+        assert len(line) <= 72, line
+
+
+def test_same_input_same_bytes(capsys):
+    assert run(capsys, "compare")[1] == run(capsys, "compare")[1]
+    assert run(capsys, "compare", "--format", "json")[1] == \
+        run(capsys, "compare", "--format", "json")[1]
+
+
+def test_check_exit_statuses(capsys):
+    assert run(capsys, "check", "--design", "4th-arg")[0] == 0
+    assert run(capsys, "check", "--design", "stateful-get",
+               "--scenario", "go-unpinned")[0] == 1
+    assert run(capsys, "check", "--design", "4th-arg", "--scenario", "go-unpinned",
+               "--max-states", "5")[0] == 3
+
+
+def test_check_json_results(capsys):
+    status, out, _ = run(capsys, "check", "--design", "stateful-get", "--scenario",
+                         "go-unpinned", "--property", "attribution", "--format", "json")
+    assert status == 1
+    doc = json.loads(out)
+    [r] = doc["results"]
+    assert (r["design"], r["scenario"], r["property"], r["verdict"]) == (
+        "stateful-get", "go-unpinned", "attribution", "violated")
+    assert r["states"] > 0 and len(r["trace"]) == r["depth"] == 7
+    assert {"actor", "action"} <= set(r["trace"][0])
+    assert r["failed"]["values"] == {"got[G1#1]": "[G2#1]"}
+
+
+def test_compare_json_has_every_combination(capsys):
+    _, out, _ = run(capsys, "compare", "--format", "json")
+    doc = json.loads(out)
+    assert len(doc["results"]) == 5 * 5 * 3
+    assert {r["verdict"] for r in doc["results"]} == {"holds", "violated"}
+
+
+@pytest.mark.parametrize("argv,words", [
+    (["check", "--design", "nope"], "unknown design 'nope'"),
+    (["check", "--scenario", "nope"], "unknown scenario 'nope'"),
+    (["check", "--property", "nope"], "unknown property 'nope'"),
+    (["check", "--scenario", "missing.toml"], "missing.toml: cannot read scenario"),
+    (["check", "--max-states", "0"], "--max-states 0 is impossible"),
+    (["check", "--engine", "magic"], "unknown engine 'magic'"),
+    (["frobnicate"], "invalid choice"),
+])
+def test_bad_input_is_one_line_and_exit_2(capsys, argv, words):
+    status, out, err = run(capsys, *argv)
+    assert status == 2 and out == ""
+    assert err.count("\n") == 1 and words in err and err.startswith("einval: error: ")
+
+
+def test_a_scenario_file_from_a_mail_is_checked(capsys, tmp_path):
+    path = tmp_path / "from-lkml.toml"
+    path.write_text('[[os_thread]]\nname = "M1"\n[[os_thread]]\nname = "M2"\n'
+                    '[[goroutine]]\nname = "G1"\non = "M1"\ncalls = 2\n')
+    status, out, _ = run(capsys, "check", "--design", "stateful-get",
+                         "--scenario", str(path), "--property", "attribution")
+    assert status == 1
+    assert "stateful-get in from-lkml" in out
+
+
+def test_a_bad_scenario_file_names_its_line(capsys, tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text('[[thread]]\nname = "T1"\ncals = 2\n')
+    status, out, err = run(capsys, "check", "--scenario", str(path))
+    assert status == 2
+    assert err == (f"einval: error: {path}:3: thread #1: unknown key 'cals' "
+                   "(expected one of: calls, cpu, name)\n")
+
+
+DESIGN = '''
+"""A design that forgets everything: every message is lost."""
+from einval.design import Design
+
+
+class Forgetful(Design):
+    name = "forgetful"
+    summary = "drops every message"
+
+    def declare(self):
+        self.log = self.world.buffers("log", owner="thread")
+
+    def emit(self, ctx, tag):
+        return {}
+
+    def retrieve(self, ctx):
+        return self.log.contents(self.log.ref(ctx.thread))
+'''
+
+
+def test_a_design_in_one_short_file(capsys, tmp_path):
+    path = tmp_path / "forgetful.py"
+    path.write_text(DESIGN)
+    status, out, _ = run(capsys, "check", "--design", str(path), "--scenario",
+                         "one-thread")
+    assert status == 1
+    assert "completeness       violated (depth 4)" in out
+    assert "attribution        holds" in out
+
+
+def test_a_broken_design_file_is_a_one_line_error(capsys, tmp_path):
+    path = tmp_path / "broken.py"
+    path.write_text("x = (\n")
+    status, _, err = run(capsys, "check", "--design", str(path))
+    assert status == 2 and f"{path}:1: syntax error" in err
+
+
+def test_the_installed_command_runs_from_anywhere(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "einval.cli", "list"], cwd=tmp_path,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "stateful-get" in proc.stdout and "go-pinned" in proc.stdout
+
+
+def test_no_progress_noise_when_piped(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "einval.cli", "compare"], cwd=tmp_path,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stderr == ""
