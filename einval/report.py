@@ -185,8 +185,9 @@ def footnote(cell: Cell, design: str, prop: str) -> list[str]:
         best = min(bad, key=lambda r: len(r.verdict.trace.steps))
         others = [r.scenario for r in bad if r is not best]
         n = len(best.verdict.trace.steps)
-        lines = wrap(f"[{cell.note}] {design} violates {prop} in {best.scenario}: "
-                     f"shortest counterexample, {n} steps", "")
+        lines = wrap(f"[{cell.note}] {design} violates {prop} in {best.scenario}", "",
+                     "    ")
+        lines.append(f"    shortest counterexample: {n} steps")
         if others:
             lines += wrap(f"also violated in: {', '.join(others)}", "    ")
         return lines + trace_lines(best.verdict.trace, "  ")
