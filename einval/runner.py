@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TextIO
 
-from . import explicit, world
+from . import world
 from .design import Design
 from .errors import InputError
 from .property import Property
@@ -63,6 +63,8 @@ def with_bounds(scenario: Scenario, max_states: int | None, max_depth: int | Non
 
 def engine_for(name: str) -> Callable:
     if name == "explicit":
+        from . import explicit  # networkx is a fifth of a second to import
+
         return explicit.check_model
     if name not in ENGINES:
         raise InputError(f"unknown engine '{name}' (known: {', '.join(ENGINES)})")

@@ -153,3 +153,20 @@ def test_no_progress_noise_when_piped(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "einval.cli", "compare"], cwd=tmp_path,
                           capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stderr == ""
+
+
+def test_progress_shows_on_a_terminal_only():
+    import io
+
+    from einval import catalog, runner
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    shown, piped = Tty(), io.StringIO()
+    for stream in (shown, piped):
+        runner.run([catalog.design("4th-arg")], [catalog.scenario("one-thread")],
+                   catalog.properties(), progress=runner.Progress(stream))
+    assert "[1/1] 4th-arg in one-thread" in shown.getvalue()
+    assert piped.getvalue() == ""
