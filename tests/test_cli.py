@@ -170,3 +170,21 @@ def test_progress_shows_on_a_terminal_only():
                    catalog.properties(), progress=runner.Progress(stream))
     assert "[1/1] 4th-arg in one-thread" in shown.getvalue()
     assert piped.getvalue() == ""
+
+
+def test_compare_with_a_kernel_tree_adds_churn_columns(capsys):
+    from pathlib import Path
+
+    from einval.churn import design_totals
+
+    tree = str(Path(__file__).parent / "data" / "ktree")
+    totals = design_totals(tree)
+    status, out, _ = run(capsys, "compare", "--kernel", tree)
+    assert status == 0
+    rows = {line.split()[0]: line.split() for line in out.splitlines() if line.split()}
+    explicit = totals["explicit"]
+    assert rows["4th-arg"][-2:] == [str(explicit["prototypes"]), str(explicit["call_sites"])]
+    assert explicit["prototypes"] > 0
+    assert rows["task-struct"][-2:] == ["0", "0"]
+    status, out, _ = run(capsys, "compare", "--kernel", tree, "--format", "json")
+    assert json.loads(out)["churn"]["4th-arg"]["prototypes"] == explicit["prototypes"]

@@ -31,7 +31,7 @@ _ATTR_ARGS_RE = re.compile(
 )
 # Macros that define a function: NAME + digit + '(' at the start of a line.
 _MACRO_DEF_RE = re.compile(
-    rb"^(COMPAT_SYSCALL_DEFINE|SYSCALL_DEFINE|BPF_CALL_)(\d)\(", re.M
+    rb"^(COMPAT_SYSCALL_DEFINE|SYSCALL_DEFINE|NOTRACE_BPF_CALL_|BPF_CALL_)(\d)\(", re.M
 )
 _PREFIX = {b"SYSCALL_DEFINE": b"sys_", b"COMPAT_SYSCALL_DEFINE": b"compat_sys_"}
 

@@ -79,7 +79,18 @@ def _make_var(text: str, name: str) -> str:
     return match.group(1) if match else ""
 
 
+def in_bpf_dir(rel: str) -> bool:
+    """A file directly in kernel/bpf (the default set), not an extra one."""
+    bpf = BPF_DIR + "/"
+    return rel.startswith(bpf) and "/" not in rel[len(bpf) :]
+
+
 def display_path(rel: str) -> str:
-    """Shorten kernel/bpf/x.c to x.c; other files keep their tree path."""
-    prefix = BPF_DIR + "/"
-    return rel[len(prefix):] if rel.startswith(prefix) and "/" not in rel[len(prefix):] else rel
+    """kernel/bpf/x.c -> x.c, kernel/cgroup/cgroup.c -> cgroup/cgroup.c.
+
+    Short enough for 72-column tables, still unambiguous: a bare name is
+    always a file of kernel/bpf.
+    """
+    if in_bpf_dir(rel):
+        return rel[len(BPF_DIR) + 1 :]
+    return rel[len("kernel/") :] if rel.startswith("kernel/") else rel
