@@ -15,18 +15,10 @@ import argparse
 import os
 import subprocess
 import sys
-import time
+
+from timing import best_of
 
 from einval.churn import analysis, api
-
-
-def best_of(repeat: int, fn) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def cold(tree: str, ops: bool) -> None:

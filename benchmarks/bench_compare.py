@@ -11,18 +11,10 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
-import time
+
+from timing import best_of
 
 from einval import catalog, runner
-
-
-def best_of(repeat: int, fn) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:

@@ -18,10 +18,11 @@ class TaskStructPointer(Design):
     summary = "entry stores the buffer in current; syscall_string() writes there"
     order = 20
     churn = "current"
+    pointer = "log_ptr"  # the task_struct field, as traces show it
 
     def declare(self):
         self.log = self.world.buffers("log", owner="thread")
-        self.current_log = self.world.per_task("log_ptr", self.log.pointer_domain)
+        self.current_log = self.world.per_task(self.pointer, self.log.pointer_domain)
 
     def syscall_entry(self, ctx):
         mine = self.log.ref(ctx.thread)
