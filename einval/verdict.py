@@ -128,3 +128,4 @@ class Result:
     engine: str
     design: str = ""
     scenario: str = ""
+    proof: str = ""  # with --engine both: the Z3 engine's verdict, e.g. "proved by 3-induction"

@@ -1,0 +1,156 @@
+"""From ``Expr`` trees to Z3 terms, under one of two encodings.
+
+Nothing here knows about designs: it reads the same trees the explicit
+engine compiles to Python.  Integer variables become either bit-vectors
+just wide enough for every value any expression of the model can take
+(``bv``, the default: Z3 bit-blasts them to its SAT solver, which on these
+interleaving problems is an order of magnitude faster than arithmetic, see
+``benchmarks/bench_engines.py``), or unbounded ``Int``s (``int``).  Boolean
+variables are Z3 ``Bool``s in both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import z3
+
+from ..lang import BOOL, Const, Expr, Op, Var
+from ..model import Model
+
+Interval = tuple[int, int]
+ENCODINGS = ("bv", "int")
+
+
+def interval(expr: Expr, model: Model) -> Interval:
+    """Bounds of an integer expression over states within their domains.
+
+    Gives the bit-vector width, and lets ``System.closure`` skip the domain
+    checks that cannot fail (most updates are tags or ``If`` chains over
+    variables of the same domain).
+    """
+    if isinstance(expr, Const):
+        return (expr.value, expr.value)
+    if isinstance(expr, Var):
+        return (0, model.variables[expr.index].domain.size - 1)
+    assert isinstance(expr, Op)
+    if expr.op == "ite":
+        lo1, hi1 = interval(expr.args[1], model)
+        lo2, hi2 = interval(expr.args[2], model)
+        return (min(lo1, lo2), max(hi1, hi2))
+    if expr.op in ("add", "sub"):
+        lo1, hi1 = interval(expr.args[0], model)
+        lo2, hi2 = interval(expr.args[1], model)
+        if expr.op == "add":
+            return (lo1 + lo2, hi1 + hi2)
+        return (lo1 - hi2, hi1 - lo2)
+    return (0, 1)  # a boolean operator
+
+
+def subterms(exprs: Iterable[Expr]) -> list[Expr]:
+    """Every node of the given trees, each once."""
+    seen: dict[int, Expr] = {}
+    stack = list(exprs)
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen[id(node)] = node
+        if isinstance(node, Op):
+            stack.extend(node.args)
+    return list(seen.values())
+
+
+def model_exprs(model: Model) -> list[Expr]:
+    """Every expression of the model: guards, updates, conditions, witnesses."""
+    out: list[Expr] = []
+    for action in model.actions:
+        out.append(action.guard)
+        out.extend(expr for _, expr in action.updates)
+    for check in model.checks:
+        out.extend(c.expr for c in check.always)
+        out.append(check.witness.expr)
+    return out
+
+
+class Encoding:
+    """How integers are represented: ``Int``, or signed bit-vectors of ``width``."""
+
+    def __init__(self, kind: str, width: int = 0):
+        if kind not in ENCODINGS:
+            raise ValueError(f"unknown encoding {kind!r} (known: {', '.join(ENCODINGS)})")
+        self.kind = kind
+        self.width = width
+
+    @classmethod
+    def for_model(cls, model: Model, kind: str = "bv") -> Encoding:
+        """An encoding wide enough for every value the model computes."""
+        if kind == "int":
+            return cls("int")
+        bound = max(len(model.actions), 1)
+        for v in model.variables:
+            bound = max(bound, v.domain.size)
+        for node in subterms(model_exprs(model)):
+            if node.sort != BOOL:
+                lo, hi = interval(node, model)
+                bound = max(bound, abs(lo), abs(hi))
+        # Signed, with room for "one past the domain" that closure compares.
+        return cls("bv", bound.bit_length() + 2)
+
+    def num(self, value: int) -> z3.ExprRef:
+        if self.kind == "int":
+            return z3.IntVal(value)
+        return z3.BitVecVal(value, self.width)
+
+    def var(self, name: str) -> z3.ExprRef:
+        if self.kind == "int":
+            return z3.Int(name)
+        return z3.BitVec(name, self.width)
+
+    def solver(self) -> z3.Solver:
+        """The solver suited to the encoding (incremental, with assumptions)."""
+        return z3.SolverFor("QF_BV" if self.kind == "bv" else "QF_LIA")
+
+
+def compile_expr(expr: Expr, env: Sequence[z3.ExprRef], enc: Encoding,
+                 memo: dict[int, z3.ExprRef] | None = None) -> z3.ExprRef:
+    """The Z3 term of ``expr`` where variable ``i`` stands for ``env[i]``.
+
+    ``memo`` (keyed by node identity) shares the terms of shared subtrees,
+    which the ``If`` chains over buffers produce a lot of.
+    """
+    if memo is None:
+        memo = {}
+    found = memo.get(id(expr))
+    if found is not None:
+        return found
+    if isinstance(expr, Const):
+        term = z3.BoolVal(bool(expr.value)) if expr.sort == BOOL else enc.num(expr.value)
+    elif isinstance(expr, Var):
+        term = env[expr.index]
+    else:
+        assert isinstance(expr, Op)
+        term = _apply(expr.op, [compile_expr(x, env, enc, memo) for x in expr.args])
+    memo[id(expr)] = term
+    return term
+
+
+def _apply(op: str, a: list[z3.ExprRef]) -> z3.ExprRef:
+    # Python's operators on z3 bit-vectors are the signed ones (<, +, -).
+    if op == "and":
+        return z3.And(*a)
+    if op == "or":
+        return z3.Or(*a)
+    if op == "not":
+        return z3.Not(a[0])
+    if op == "ite":
+        return z3.If(a[0], a[1], a[2])
+    binary = {
+        "eq": lambda x, y: x == y, "ne": lambda x, y: x != y,
+        "lt": lambda x, y: x < y, "le": lambda x, y: x <= y,
+        "gt": lambda x, y: x > y, "ge": lambda x, y: x >= y,
+        "add": lambda x, y: x + y, "sub": lambda x, y: x - y,
+    }
+    if op not in binary:
+        raise ValueError(f"unknown operator {op!r}")
+    return binary[op](a[0], a[1])

@@ -1,0 +1,331 @@
+"""The Z3 engine: BMC for the shortest counterexample, k-induction for proofs.
+
+One unrolling is deepened one step at a time.  At each depth ``k``, for
+every property still open: is a violation reachable first at step ``k``
+(the base case, so the first one found is as short as BFS would find), is
+the witness reachable, and is the property ``k``-inductive (the step
+case).  The verdicts mirror ``explicit.judge``: violated if a violation is
+reachable; holds only when proved for runs of any length *and* the
+witness is reachable; unknown otherwise, saying why.  A counterexample is
+decoded to action numbers and replayed through the explicit semantics
+(``Trace.replay``) before it is returned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from itertools import product
+
+from ..lang import And, Not, evaluate
+from ..model import Check, Model
+from ..verdict import ReplayError, Result, Trace, Verdict
+from . import chc
+from .compile import Encoding
+from .explain import minimal_assumptions
+from .invariants import houdini
+from .system import System
+from .unroll import Answer, Unrolling
+
+DEFAULT_DEPTH = 100  # unrolling bound when neither caller nor scenario gives one
+
+
+class DomainError(Exception):
+    """A reachable step takes a variable out of its domain: the model's bug."""
+
+
+@dataclass
+class Track:
+    """What is known so far about one check."""
+
+    check: Check
+    goal: str  # unrolling goal: the check's always-conditions hold
+    witness: str  # unrolling goal: the check's witness does not hold
+    violation: Verdict | None = None
+    proof: str | None = None
+    relative: bool = True  # the proof may rest on domain closure
+    leaned: bool = False  # one of its refutations did use closure
+    core: set[int] = field(default_factory=set)  # parameters the proof used
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How the search runs; each switch exists to be measured against."""
+
+    reduce: bool = True  # fix the order of independent actions
+    joint: bool = True  # one query for all open properties at each depth
+    facts: bool = True  # Houdini facts as lemmas ...
+    facts_at: int = 3  # ... from this depth on (small models finish before)
+    bound: int = DEFAULT_DEPTH
+
+
+def check_model(model: Model, progress: Callable[[int, int], None] | None = None, *,
+                encoding: str = "bv", max_depth: int | None = None,
+                explain: bool = False, reduce: bool = True, joint: bool | None = None,
+                facts: bool = True, spacer: bool = True) -> list[Result]:
+    """Judge every check of ``model`` with Z3.
+
+    ``explain``: keep the frozen parameters symbolic and name, for each
+    proved property, a minimal set of the parameter assumptions its proof
+    needs (``explain.py``); properties are then queried one by one, unless
+    ``joint``.  ``spacer``: try Spacer on what k-induction left unproved
+    at the bound.  ``progress(open properties, depth)`` is called at each
+    depth.
+    """
+    enc = Encoding.for_model(model, encoding)
+    settings = Settings(reduce=reduce, joint=not explain if joint is None else joint,
+                        facts=facts, bound=max_depth or model.max_depth or DEFAULT_DEPTH)
+    system = System(model, enc, symbolic_params=explain)
+    search = Search(system, settings)
+    reached = search.run(progress)
+    if spacer:
+        for track in search.tracks:
+            if track.violation is None and not search.proved(track):
+                if chc.prove(system, track.check):
+                    track.proof, track.relative = "proved (spacer)", False
+                    track.core = set(system.frozen)  # no core: assume them all
+    verdicts = [search.verdict(t, reached) for t in search.tracks]
+    if explain:
+        cores = {i: search.core(t) for i, (t, v) in enumerate(zip(search.tracks, verdicts))
+                 if v.kind == "holds"}
+        sentences = {v.index for v in model.variables if v.frozen and v.assumption}
+        needed = minimal_assumptions(
+            cores, lambda free: proved_without(model, enc, settings, free), sentences)
+        for i, indices in needed.items():
+            verdicts[i].assumptions = [model.variables[p].assumption for p in indices]
+    return [Result(t.check.name, v, 0, 0, "z3") for t, v in zip(search.tracks, verdicts)]
+
+
+def proved_without(model: Model, enc: Encoding, settings: Settings,
+                   free: frozenset[int]) -> set[int]:
+    """The checks (by index) still proved when the ``free`` parameters may
+    take any value in their domains: each combination is checked apart."""
+    order = sorted(free)
+    proved = set(range(len(model.checks)))
+    for values in product(*(range(model.variables[i].domain.size) for i in order)):
+        search = Search(System(with_params(model, dict(zip(order, values))), enc),
+                        replace(settings, joint=True), replay=False)
+        search.run(None)
+        proved &= {i for i, t in enumerate(search.tracks) if search.proved(t)}
+        if not proved:
+            break
+    return proved
+
+
+def with_params(model: Model, values: dict[int, int]) -> Model:
+    """``model`` with other values for some frozen variables."""
+    variables = [replace(v, init=values.get(v.index, v.init)) for v in model.variables]
+    return replace(model, variables=variables)
+
+
+class Search:
+    """The depth-by-depth loop over one unrolling, for all checks at once."""
+
+    def __init__(self, system: System, settings: Settings,
+                 free: frozenset[int] = frozenset(), replay: bool = True):
+        self.system = system
+        self.settings = settings
+        self.replay = replay
+        self.model = system.model
+        self.explain = system.symbolic_params
+        self.unrolling = Unrolling(system, reduce=settings.reduce, free=free)
+        self.closure = system.has_closure
+        self.closure_proved = not self.closure
+        self.closure_core: set[int] = set()
+        if self.closure:
+            self.unrolling.goal("closure", system.closure)
+        self.facts: list = []  # found once the search proves slow (``_strengthen``)
+        self.facts_core: set[int] = set()  # the parameters their proof used
+        self.seen: dict[str, bool] = {}  # witness goal -> reached
+        self.never: dict[str, bool] = {}  # witness goal -> proved unreachable
+        witnesses: dict[str, str] = {}
+        self.tracks = []
+        for i, check in enumerate(self.model.checks):
+            key = f"{check.witness.label}\0{check.witness.expr!r}"
+            if key not in witnesses:
+                witnesses[key] = name = f"W{len(witnesses)}"
+                unseen = Not(check.witness.expr)
+                self.unrolling.goal(name, lambda k, e=unseen: system.term(e, k))
+                self.seen[name] = self.never[name] = False
+            self.tracks.append(self._track(i, check, witnesses[key]))
+
+    def _track(self, i: int, check: Check, witness: str) -> Track:
+        conditions = And(c.expr for c in check.always)
+        self.unrolling.goal(f"P{i}", lambda k: self.system.term(conditions, k))
+        return Track(check, f"P{i}", witness)
+
+    # -- state of the search -----------------------------------------------
+    def proved(self, t: Track) -> bool:
+        return t.proof is not None and (self.closure_proved or not t.relative)
+
+    def decided(self, t: Track) -> bool:
+        return t.violation is not None or (
+            self.proved(t) and (self.seen[t.witness] or self.never[t.witness]))
+
+    def open(self) -> list[Track]:
+        """Tracks with neither a violation nor a (possibly relative) proof."""
+        return [t for t in self.tracks if t.violation is None and t.proof is None]
+
+    def lemmas(self, goals: list[str]) -> list[str]:
+        """Goals usable as invariants besides ``goals``.
+
+        Closure is one even before it is proved: proofs that use it are
+        relative until it is (``Track.relative``), and the base case checks
+        it first at each depth.  In explain mode proved checks are not
+        lemmas, so that each proof's parameter core stays its own.
+        """
+        out = ["closure"] if self.closure and "closure" not in goals else []
+        if self.facts:
+            out.append("facts")  # Houdini's: proved invariants (of the blocked system)
+        if not self.explain:
+            out += [t.goal for t in self.tracks if t.proof is not None]
+        return out
+
+    def groups(self, names: list[str]) -> list[list[str]]:
+        """Goals to query together: all at once, or one by one."""
+        return [names] if self.settings.joint and names else [[n] for n in names]
+
+    # -- the loop ------------------------------------------------------------
+    def run(self, progress: Callable[[int, int], None] | None) -> int:
+        """Deepen until every check is decided or the bound; the depth reached."""
+        u = self.unrolling
+        bound = self.settings.bound
+        for k in range(bound + 1):
+            if progress is not None:
+                progress(sum(not self.decided(t) for t in self.tracks), k)
+            if k > 0:
+                u.extend()
+            if k == self.settings.facts_at:
+                self._strengthen()
+            self._violations(k)
+            self._witnesses(k)
+            self._induction(k)
+            self._vacuity(k)
+            if all(self.decided(t) for t in self.tracks):
+                return k
+            if k > 0:
+                ended = u.exhausted()
+                if not ended.sat:
+                    self._exhausted(k, ended.core)
+                    return k
+        return bound
+
+    def _strengthen(self) -> None:
+        """Houdini facts as lemmas, once a few depths have not settled it."""
+        if self.settings.facts and not all(self.decided(t) for t in self.tracks):
+            self.facts, conjunction, self.facts_core = houdini(self.system)
+            if self.facts:
+                self.unrolling.goal("facts", lambda k: conjunction)  # at 0, shifted
+
+    def _violations(self, k: int) -> None:
+        """Base case: does closure, or an open check, fail first at step ``k``?"""
+        u = self.unrolling
+        by_goal = {t.goal: t for t in self.open()}
+        names = (["closure"] if self.closure else []) + list(by_goal)
+        for group in self.groups(names):
+            while group:
+                answer = u.reach(group, k, self.lemmas(group))
+                if not answer.sat:
+                    for name in group:
+                        if name == "closure":
+                            self.closure_core |= self._parameters(answer)
+                        else:
+                            self._record(by_goal[name], answer)
+                    break
+                actions = u.actions(answer.model, k)
+                if "closure" in group and not u.true_at(answer.model, "closure", k):
+                    raise DomainError(f"{self.model.name}: after actions {actions}: "
+                                      f"{self.system.leaving(answer.model, k)}")
+                failing = [n for n in group if not u.true_at(answer.model, n, k)]
+                for name in failing:
+                    by_goal[name].violation = self._counterexample(by_goal[name].check,
+                                                                   actions)
+                group = [n for n in group if n not in failing]
+
+    def _witnesses(self, k: int) -> None:
+        wanted = {t.witness for t in self.tracks if not self.decided(t)}
+        for name in sorted(wanted):
+            if not self.seen[name] and not self.never[name]:
+                self.seen[name] = self.unrolling.reach([name], k, self.lemmas([name])).sat
+
+    def _induction(self, k: int) -> None:
+        """Step case: which open goals are ``k``-inductive (closure among them)."""
+        by_goal = {t.goal: t for t in self.open()}
+        names = ([] if self.closure_proved else ["closure"]) + list(by_goal)
+        for group in self.groups(names):
+            answer = self.unrolling.inductive(group, k, self.lemmas(group))
+            if answer.sat:
+                continue
+            for name in group:
+                if name == "closure":
+                    self.closure_proved = True
+                    self.closure_core |= self._parameters(answer)
+                    continue
+                t = by_goal[name]
+                t.proof = f"proved by {k}-induction" if k else "proved by invariant"
+                self._record(t, answer)
+
+    def _vacuity(self, k: int) -> None:
+        """Prove unreachable the witnesses of proved checks not reached yet."""
+        wanted = {t.witness for t in self.tracks
+                  if t.violation is None and t.proof is not None}
+        for name in sorted(wanted):
+            if not self.seen[name] and not self.never[name]:
+                self.never[name] = not self.unrolling.inductive(
+                    [name], k, self.lemmas([name])).sat
+
+    def _exhausted(self, k: int, core: frozenset[int]) -> None:
+        """No loop-free run has ``k`` steps: depths below ``k`` were everything."""
+        self.closure_proved = True
+        self.closure_core |= core
+        for t in self.open():
+            t.proof = f"proved: no loop-free run is longer than {k - 1} steps"
+            t.core |= core
+        for name, seen in self.seen.items():
+            self.never[name] = not seen
+
+    def _parameters(self, answer: Answer) -> set[int]:
+        """The parameters a refutation used, with those its lemmas rest on."""
+        return set(answer.core) | (self.facts_core if "facts" in answer.used else set())
+
+    def _record(self, t: Track, answer: Answer) -> None:
+        """Keep the parameters a refutation used, and whether it used closure."""
+        t.core |= self._parameters(answer)
+        t.leaned = t.leaned or "closure" in answer.used
+
+    def _counterexample(self, check: Check, actions: list[int]) -> Verdict:
+        """Replay the decoded run (the confirmation); name the failed condition.
+
+        Without ``replay`` (parameters left free, so the run need not start
+        from the model's initial state) only the depth is kept.
+        """
+        if not self.replay:
+            return Verdict("violated", f"depth {len(actions)}", depth=len(actions))
+        trace = Trace.replay(self.model, actions)
+        for condition in check.always:
+            if not evaluate(condition.expr, trace.final):
+                trace.failed = condition
+                return Verdict("violated", f"depth {len(actions)}", trace,
+                               depth=len(actions))
+        raise ReplayError(f"{self.model.name}: {check.name}: the decoded run of "
+                          f"{len(actions)} steps ends where every condition holds")
+
+    # -- verdicts ------------------------------------------------------------
+    def core(self, t: Track) -> set[int]:
+        """The parameters the proof of ``t`` used (closure's proof included)."""
+        return t.core | (self.closure_core if t.relative and t.leaned else set())
+
+    def verdict(self, t: Track, reached: int) -> Verdict:
+        """The verdict on one check, in the words of ``explicit.judge``."""
+        if t.violation is not None:
+            return t.violation
+        if not self.proved(t):
+            return Verdict("unknown", f"no violation up to depth {reached}; not proved",
+                           depth=reached)
+        label = t.check.witness.label
+        if self.never[t.witness]:
+            return Verdict("unknown", f"vacuous: never \"{label}\"", depth=reached)
+        if not self.seen[t.witness]:
+            return Verdict("unknown", f"{t.proof}, but \"{label}\" is not reached up "
+                           f"to depth {reached}", depth=reached)
+        return Verdict("holds", t.proof, depth=reached)

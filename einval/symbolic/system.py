@@ -1,0 +1,232 @@
+"""The transition system of a ``Model`` as Z3 terms over time steps.
+
+A state variable becomes one Z3 constant per step; a frozen variable is a
+parameter: one constant for the whole run (``symbolic_params``, so that a
+proof can say which parameter values it needed) or simply its value.
+
+The relation is *blocked* at the domains: a step whose update would leave
+a variable's domain does not exist here, whereas the explicit engine would
+take it.  ``closure(k)`` says "no action enabled in state k leaves a
+domain"; the engine checks it on every reachable state, which makes both
+semantics reach the same states (or reports the model's bug).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import z3
+
+from ..lang import BOOL, Expr
+from ..model import Action, Model
+from .compile import Encoding, compile_expr, interval
+from .reduction import independent_below
+
+
+class System:
+    """States over time and the steps between them, for one model."""
+
+    def __init__(self, model: Model, enc: Encoding, *, symbolic_params: bool = False,
+                 prefix: str = ""):
+        self.model = model
+        self.enc = enc
+        self.prefix = prefix
+        self.symbolic_params = symbolic_params
+        self._values: dict[tuple[bool, int], z3.ExprRef] = {}
+        self.moving = [v.index for v in model.variables if not v.frozen]
+        self.frozen = [v.index for v in model.variables if v.frozen]
+        self.params: dict[int, z3.ExprRef] = {}
+        for i in self.frozen:
+            v = model.variables[i]
+            self.params[i] = (self._const(v.name, i) if symbolic_params
+                              else self.value(i, v.init))
+        self._states: dict[int, list[z3.ExprRef]] = {}
+        self._built: dict[object, z3.ExprRef] = {}
+        self._unsafe = self._unsafe_updates()
+        self._disabled = self._statically_disabled()
+        fixed = {} if symbolic_params else {i: model.variables[i].init for i in self.frozen}
+        self._below = independent_below(model, fixed)
+
+    # -- terms ---------------------------------------------------------------
+    def _const(self, name: str, index: int) -> z3.ExprRef:
+        full = f"{self.prefix}{name}"
+        return z3.Bool(full) if self.model.variables[index].sort == BOOL else self.enc.var(full)
+
+    def value(self, index: int, value: int) -> z3.ExprRef:
+        """A literal ``value`` in the sort of variable ``index``."""
+        boolean = self.model.variables[index].sort == BOOL
+        found = self._values.get((boolean, value))
+        if found is None:
+            found = z3.BoolVal(bool(value)) if boolean else self.enc.num(value)
+            self._values[(boolean, value)] = found
+        return found
+
+    def state(self, k: int) -> list[z3.ExprRef]:
+        found = self._states.get(k)
+        if found is None:
+            found = [
+                self.params[v.index] if v.frozen else self._const(f"{v.name}@{k}", v.index)
+                for v in self.model.variables
+            ]
+            self._states[k] = found
+        return found
+
+    def action(self, k: int) -> z3.ExprRef:
+        """The number of the action taken from step ``k`` to ``k + 1``."""
+        return self.enc.var(f"{self.prefix}action@{k}")
+
+    def term(self, expr: Expr, k: int, memo: dict[int, z3.ExprRef] | None = None
+             ) -> z3.ExprRef:
+        return compile_expr(expr, self.state(k), self.enc, memo)
+
+    # -- constraints -------------------------------------------------------
+    def initial(self, k: int = 0) -> list[z3.ExprRef]:
+        """State ``k`` is the initial state (parameters aside)."""
+        s = self.state(k)
+        return [s[i] == self.value(i, self.model.variables[i].init) for i in self.moving]
+
+    def param_values(self) -> dict[int, z3.ExprRef]:
+        """Each symbolic parameter equals its scenario value, one constraint each."""
+        if not self.symbolic_params:
+            return {}
+        return {i: self.params[i] == self.value(i, self.model.variables[i].init)
+                for i in self.frozen}
+
+    def in_domain(self, k: int) -> list[z3.ExprRef]:
+        """Every integer variable of state ``k`` lies in its domain."""
+        s = self.state(k)
+        indices = self.moving if k > 0 else self.moving + (
+            self.frozen if self.symbolic_params else [])
+        return [
+            z3.And(s[i] >= 0, s[i] < self.model.variables[i].domain.size)
+            for i in indices if self.model.variables[i].sort != BOOL
+        ]
+
+    def _statically_disabled(self) -> set[int]:
+        """Actions whose guard is false whatever the state (e.g. pinned)."""
+        env = self.state(0)
+        return {n for n, a in enumerate(self.model.actions)
+                if z3.is_false(z3.simplify(compile_expr(a.guard, env, self.enc)))}
+
+    def shift(self, term: z3.ExprRef, k: int) -> z3.ExprRef:
+        """``term`` over steps 0 and 1 (and action 0), moved to steps k, k + 1.
+
+        Building a term once and renaming its constants is one call into
+        Z3, where building it again is thousands of Python-side calls.
+        """
+        if k == 0:
+            return term
+        pairs = [(self.action(0), self.action(k))]
+        for j in (0, 1):
+            pairs += [(self.state(j)[i], self.state(j + k)[i]) for i in self.moving]
+        return z3.substitute(term, *pairs)
+
+    def at(self, key: object, build: Callable[[], z3.ExprRef], k: int) -> z3.ExprRef:
+        """The term ``build()`` makes at step 0, shifted to step ``k``.
+
+        ``key`` names the term: it is built once, then only renamed.
+        """
+        found = self._built.get(key)
+        if found is None:
+            found = self._built[key] = build()
+        return self.shift(found, k)
+
+    def step(self, k: int) -> list[z3.ExprRef]:
+        """State ``k + 1`` follows from state ``k`` (shifted from step 0)."""
+        return [self.at("step", lambda: z3.And(self._step(0)), k)]
+
+    def _step(self, k: int) -> list[z3.ExprRef]:
+        """State ``k + 1`` follows from state ``k`` by ``action(k)``.
+
+        Each next-state variable is an ``If`` chain over the actions that
+        assign it (the frame is the default), so the successor is a
+        function of (state, action): the solver propagates, not searches.
+        """
+        now, nxt, act = self.state(k), self.state(k + 1), self.action(k)
+        actions = self.model.actions
+        memo: dict[int, z3.ExprRef] = {}
+        out = [self.action_range(k)]
+        out.extend(act != self.enc.num(n) for n in sorted(self._disabled))
+        assigned: dict[int, list[tuple[int, z3.ExprRef]]] = {i: [] for i in self.moving}
+        for number, a in enumerate(actions):
+            if number in self._disabled:
+                continue
+            guard = compile_expr(a.guard, now, self.enc, memo)
+            if not z3.is_true(guard):
+                out.append(z3.Implies(act == self.enc.num(number), guard))
+            for index, expr in a.updates:
+                assigned[index].append((number, compile_expr(expr, now, self.enc, memo)))
+        for index in self.moving:
+            value = now[index]
+            for number, term in reversed(assigned[index]):
+                value = z3.If(act == self.enc.num(number), term, value)
+            out.append(nxt[index] == value)
+        out.extend(self.in_domain(k + 1))
+        return out
+
+    def action_range(self, k: int) -> z3.ExprRef:
+        act = self.action(k)
+        return z3.And(act >= 0, act < self.enc.num(len(self.model.actions)))
+
+    def distinct(self, i: int, j: int) -> z3.ExprRef:
+        """States ``i`` and ``j`` differ (parameters never do)."""
+        a, b = self.state(i), self.state(j)
+        return z3.Or([a[x] != b[x] for x in self.moving])
+
+    def ordered(self, k: int) -> list[z3.ExprRef]:
+        """Independent actions at steps ``k - 1``, ``k`` come in increasing order.
+
+        Each run has one such representative per commutation class (the
+        lexicographically least), reaching the same state in as many steps,
+        so shortest counterexamples and proofs survive; the solver no longer
+        explores every interleaving of actions that do not interact.
+        """
+        before, now = self.action(k - 1), self.action(k)
+        out = []
+        for b, smaller in self._below.items():
+            if smaller:
+                out.append(z3.Implies(before == self.enc.num(b),
+                                      z3.And([now != self.enc.num(a) for a in smaller])))
+        return out
+
+    # -- closure -------------------------------------------------------------
+    def _unsafe_updates(self) -> list[tuple[Action, int, Expr]]:
+        """Updates whose value may leave the domain, as far as intervals tell."""
+        out = []
+        for a in self.model.actions:
+            for index, expr in a.updates:
+                v = self.model.variables[index]
+                if v.sort == BOOL:
+                    continue
+                lo, hi = interval(expr, self.model)
+                if lo < 0 or hi >= v.domain.size:
+                    out.append((a, index, expr))
+        return out
+
+    def _leaves(self, k: int) -> list[tuple[Action, int, z3.ExprRef]]:
+        memo: dict[int, z3.ExprRef] = {}
+        out = []
+        for a, index, expr in self._unsafe:
+            size = self.enc.num(self.model.variables[index].domain.size)
+            value = self.term(expr, k, memo)
+            out.append((a, index, z3.And(self.term(a.guard, k, memo),
+                                         z3.Or(value < 0, value >= size))))
+        return out
+
+    @property
+    def has_closure(self) -> bool:
+        """Whether any update might leave its domain (else closure is trivial)."""
+        return bool(self._unsafe)
+
+    def closure(self, k: int) -> z3.ExprRef:
+        """No action enabled in state ``k`` takes a variable out of its domain."""
+        return self.at("closure", lambda: z3.Not(z3.Or([bad for _, _, bad in self._leaves(0)])),
+                       k)
+
+    def leaving(self, z3model: z3.ModelRef, k: int) -> str:
+        """Which enabled action leaves a domain in state ``k`` of ``z3model``."""
+        for a, index, bad in self._leaves(k):
+            if z3.is_true(z3model.eval(bad, model_completion=True)):
+                name = self.model.variables[index].name
+                return f"{a.actor}: {a.name}: sets {name} outside its domain"
+        return "an action leaves a variable's domain"
