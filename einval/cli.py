@@ -31,6 +31,9 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--engine", default="explicit",
                    help="explicit (BFS), z3 (BMC + induction), or both, which "
                         "fails loudly if they disagree (default: explicit)")
+    p.add_argument("--why", action="store_true",
+                   help="with a z3 proof, name the assumptions it needed "
+                        "(e.g. 'G1 is pinned')")
     p.add_argument("--max-states", type=int, metavar="N",
                    help="override the scenarios' state bound")
     p.add_argument("--max-depth", type=int, metavar="N",
@@ -112,7 +115,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     designs = _select(args.design, catalog.design, catalog.designs)
     properties = _select(args.property, catalog.property_, catalog.properties)
     scenarios = _scenarios(args)
-    results = runner.run(designs, scenarios, properties, args.engine, runner.Progress())
+    results = runner.run(designs, scenarios, properties, args.engine, runner.Progress(),
+                         args.why)
     if args.format == "json":
         sys.stdout.write(report.to_json("check", results, engine=args.engine))
     else:
@@ -124,7 +128,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     designs = catalog.designs()
     properties = catalog.properties()
     scenarios = _scenarios(args)
-    results = runner.run(designs, scenarios, properties, args.engine, runner.Progress())
+    results = runner.run(designs, scenarios, properties, args.engine, runner.Progress(),
+                         args.why)
     names = [s.name for s in scenarios]
     churn = _churn_columns(args.kernel, designs) if args.kernel else None
     if args.format == "json":
@@ -163,8 +168,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("einval: interrupted", file=sys.stderr)
         return 130
     except Exception as err:
-        disagreement = type(err).__name__ == "EngineDisagreement"
-        if not disagreement:
+        # Imported lazily (z3); matched by name so the import stays lazy.
+        if type(err).__name__ != "EngineDisagreement":
             raise
         print(f"einval: ENGINES DISAGREE: {err}", file=sys.stderr)
         return EXIT_USAGE

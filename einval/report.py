@@ -61,11 +61,14 @@ def check_text(results: Sequence[Result]) -> str:
     name_width = max((len(r.property) for r in results), default=0)
     for (design, scenario), group in groups.items():
         first = group[0]
-        lines.append(f"{design} in {scenario} ({first.states} states, "
-                     f"{first.transitions} transitions, {first.engine})")
+        size = (f"{first.states} states, {first.transitions} transitions, "
+                if first.states else "")
+        lines.append(f"{design} in {scenario} ({size}{first.engine})")
         for r in group:
-            lines += wrap(f"{r.property:<{name_width}}  {r.verdict}", "  ",
-                          " " * (name_width + 4))
+            text = f"{r.property:<{name_width}}  {r.verdict}"
+            if r.proof:
+                text += f"; z3: {r.proof}"
+            lines += wrap(text, "  ", " " * (name_width + 4))
         for r in group:
             if r.verdict.assumptions:
                 lines += wrap(f"{r.property} needs: " + "; ".join(r.verdict.assumptions),
@@ -211,6 +214,8 @@ def result_json(r: Result) -> dict:
         "verdict": r.verdict.kind, "detail": r.verdict.detail,
         "states": r.states, "transitions": r.transitions, "engine": r.engine,
     }
+    if r.proof:
+        out["z3"] = r.proof
     if r.verdict.assumptions:
         out["assumptions"] = list(r.verdict.assumptions)
     trace = r.verdict.trace

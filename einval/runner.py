@@ -61,7 +61,9 @@ def with_bounds(scenario: Scenario, max_states: int | None, max_depth: int | Non
     return replace(scenario, **changes) if changes else scenario
 
 
-def engine_for(name: str) -> Callable:
+def engine_for(name: str, why: bool = False) -> Callable:
+    if why and name == "explicit":
+        raise InputError("--why needs a proof: use --engine z3 or --engine both")
     if name == "explicit":
         from . import explicit  # networkx is a fifth of a second to import
 
@@ -70,14 +72,18 @@ def engine_for(name: str) -> Callable:
         raise InputError(f"unknown engine '{name}' (known: {', '.join(ENGINES)})")
     from . import crosscheck
 
-    return lambda model, progress=None: crosscheck.check_model(model, name, progress)
+    return lambda model, progress=None: crosscheck.check_model(model, name, progress,
+                                                               explain=why)
 
 
 def run(designs: Sequence[type[Design]], scenarios: Sequence[Scenario],
         properties: Sequence[type[Property]], engine: str = "explicit",
-        progress: Progress | None = None) -> list[Result]:
-    """Every property of every design in every scenario, in catalogue order."""
-    check = engine_for(engine)
+        progress: Progress | None = None, why: bool = False) -> list[Result]:
+    """Every property of every design in every scenario, in catalogue order.
+
+    ``why``: name the design assumptions each Z3 proof needed.
+    """
+    check = engine_for(engine, why)
     progress = progress or Progress(enabled=False)
     results: list[Result] = []
     total = len(designs) * len(scenarios)

@@ -188,3 +188,38 @@ def test_compare_with_a_kernel_tree_adds_churn_columns(capsys):
     assert rows["task-struct"][-2:] == ["0", "0"]
     status, out, _ = run(capsys, "compare", "--kernel", tree, "--format", "json")
     assert json.loads(out)["churn"]["4th-arg"]["prototypes"] == explicit["prototypes"]
+
+
+def test_engine_z3_and_both_on_the_command_line(capsys):
+    status, out, _ = run(capsys, "check", "--engine", "z3", "--design", "stateful-get",
+                         "--scenario", "go-unpinned", "--property", "attribution")
+    assert status == 1 and "violated (depth 7)" in out
+    status, out, _ = run(capsys, "check", "--engine", "both", "--design", "4th-arg",
+                         "--scenario", "one-thread")
+    assert status == 0 and "; z3: holds (proved" in out
+
+
+def test_why_names_the_pinning_assumption(capsys):
+    status, out, _ = run(capsys, "check", "--engine", "z3", "--why", "--design",
+                         "stateful-get", "--scenario", "go-pinned", "--property",
+                         "attribution")
+    assert status == 0
+    assert "attribution needs: G2 is pinned to M2 (runtime.LockOSThread)" in out
+    assert run(capsys, "check", "--why")[0] == 2
+
+
+def test_engines_disagreeing_is_loud_and_exit_2(capsys, monkeypatch):
+    from einval import crosscheck
+    from einval.verdict import Verdict
+
+    def lying_z3(model, progress=None, explain=False):
+        results = crosscheck.explicit.check_model(model)
+        for r in results:
+            r.verdict = Verdict("holds", "proved (a lie)")
+        return results
+
+    monkeypatch.setattr(crosscheck.symbolic, "check_model", lying_z3)
+    status, out, err = run(capsys, "check", "--engine", "both", "--design",
+                           "stateful-get", "--scenario", "go-unpinned")
+    assert status == 2 and out == ""
+    assert err.startswith("einval: ENGINES DISAGREE: ") and "stateful-get" in err
