@@ -67,6 +67,8 @@ def scenario_texts(draw, max_calls: int = 2, max_path: int = 2) -> str:
     slots = draw(st.integers(1, 2))
     lines += ["", "[syscall]", "path = [" + ", ".join(f'"{s}"' for s in path) + "]",
               "", "[bounds]", f"buffer_slots = {slots}"]
+    if draw(st.integers(0, 5)) == 0:  # now and then a search bound, which both honour
+        lines.append(f"max_depth = {draw(st.integers(1, 8))}")
     return "\n".join(lines) + "\n"
 
 
@@ -92,7 +94,7 @@ def compare(text: str, design: type, props: list[type]) -> None:
                     f"{', '.join(p.name for p in props)}) ---\n{text}")
 
 
-FAST = settings(max_examples=200, deadline=None, derandomize=True,
+FAST = settings(max_examples=150, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow])
 
 

@@ -104,7 +104,7 @@ def proved_without(model: Model, enc: Encoding, settings: Settings,
     proved = set(range(len(model.checks)))
     for values in product(*(range(model.variables[i].domain.size) for i in order)):
         search = Search(System(with_params(model, dict(zip(order, values))), enc),
-                        replace(settings, joint=True), replay=False)
+                        replace(settings, joint=True))
         search.run(None)
         proved &= {i for i, t in enumerate(search.tracks) if search.proved(t)}
         if not proved:
@@ -121,14 +121,12 @@ def with_params(model: Model, values: dict[int, int]) -> Model:
 class Search:
     """The depth-by-depth loop over one unrolling, for all checks at once."""
 
-    def __init__(self, system: System, settings: Settings,
-                 free: frozenset[int] = frozenset(), replay: bool = True):
+    def __init__(self, system: System, settings: Settings):
         self.system = system
         self.settings = settings
-        self.replay = replay
         self.model = system.model
         self.explain = system.symbolic_params
-        self.unrolling = Unrolling(system, reduce=settings.reduce, free=free)
+        self.unrolling = Unrolling(system, reduce=settings.reduce)
         self.closure = system.has_closure
         self.closure_proved = not self.closure
         self.closure_core: set[int] = set()
@@ -294,13 +292,7 @@ class Search:
         t.leaned = t.leaned or "closure" in answer.used
 
     def _counterexample(self, check: Check, actions: list[int]) -> Verdict:
-        """Replay the decoded run (the confirmation); name the failed condition.
-
-        Without ``replay`` (parameters left free, so the run need not start
-        from the model's initial state) only the depth is kept.
-        """
-        if not self.replay:
-            return Verdict("violated", f"depth {len(actions)}", depth=len(actions))
+        """Replay the decoded run (the confirmation); name the failed condition."""
         trace = Trace.replay(self.model, actions)
         for condition in check.always:
             if not evaluate(condition.expr, trace.final):

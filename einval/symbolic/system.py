@@ -26,11 +26,9 @@ from .reduction import independent_below
 class System:
     """States over time and the steps between them, for one model."""
 
-    def __init__(self, model: Model, enc: Encoding, *, symbolic_params: bool = False,
-                 prefix: str = ""):
+    def __init__(self, model: Model, enc: Encoding, *, symbolic_params: bool = False):
         self.model = model
         self.enc = enc
-        self.prefix = prefix
         self.symbolic_params = symbolic_params
         self._values: dict[tuple[bool, int], z3.ExprRef] = {}
         self.moving = [v.index for v in model.variables if not v.frozen]
@@ -49,8 +47,7 @@ class System:
 
     # -- terms ---------------------------------------------------------------
     def _const(self, name: str, index: int) -> z3.ExprRef:
-        full = f"{self.prefix}{name}"
-        return z3.Bool(full) if self.model.variables[index].sort == BOOL else self.enc.var(full)
+        return z3.Bool(name) if self.model.variables[index].sort == BOOL else self.enc.var(name)
 
     def value(self, index: int, value: int) -> z3.ExprRef:
         """A literal ``value`` in the sort of variable ``index``."""
@@ -73,7 +70,7 @@ class System:
 
     def action(self, k: int) -> z3.ExprRef:
         """The number of the action taken from step ``k`` to ``k + 1``."""
-        return self.enc.var(f"{self.prefix}action@{k}")
+        return self.enc.var(f"action@{k}")
 
     def term(self, expr: Expr, k: int, memo: dict[int, z3.ExprRef] | None = None
              ) -> z3.ExprRef:
@@ -109,14 +106,14 @@ class System:
                 if z3.is_false(z3.simplify(compile_expr(a.guard, env, self.enc)))}
 
     def shift(self, term: z3.ExprRef, k: int) -> z3.ExprRef:
-        """``term`` over steps 0 and 1 (and action 0), moved to steps k, k + 1.
+        """``term`` over steps 0, 1 (and actions 0, 1), moved to k, k + 1 (k, k + 1).
 
         Building a term once and renaming its constants is one call into
         Z3, where building it again is thousands of Python-side calls.
         """
         if k == 0:
             return term
-        pairs = [(self.action(0), self.action(k))]
+        pairs = [(self.action(0), self.action(k)), (self.action(1), self.action(k + 1))]
         for j in (0, 1):
             pairs += [(self.state(j)[i], self.state(j + k)[i]) for i in self.moving]
         return z3.substitute(term, *pairs)
@@ -181,8 +178,11 @@ class System:
         so shortest counterexamples and proofs survive; the solver no longer
         explores every interleaving of actions that do not interact.
         """
-        before, now = self.action(k - 1), self.action(k)
-        out = []
+        return [self.at("ordered", lambda: z3.And(self._ordered(0, 1)), k - 1)]
+
+    def _ordered(self, first: int, second: int) -> list[z3.ExprRef]:
+        before, now = self.action(first), self.action(second)
+        out = [z3.BoolVal(True)]
         for b, smaller in self._below.items():
             if smaller:
                 out.append(z3.Implies(before == self.enc.num(b),

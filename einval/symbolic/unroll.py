@@ -37,25 +37,22 @@ class Unrolling:
 
     With symbolic parameters, each one's scenario value is a literal
     (``pins``) assumed by every query, so that a refutation's unsat core
-    names the parameters it used; those in ``free`` get no value at all.
+    names the parameters it used.
     """
 
-    def __init__(self, system: System, *, reduce: bool = True,
-                 free: frozenset[int] = frozenset()):
+    def __init__(self, system: System, *, reduce: bool = True):
         self.system = system
         self.reduce = reduce
         self.solver = system.enc.solver()
         if system.symbolic_params:
             self.solver.set("core.minimize", True)
         self.depth = 0
-        self.start = z3.Bool(f"{system.prefix}start")
+        self.start = z3.Bool("start")
         self.solver.add(z3.Implies(self.start, z3.And(system.initial(0))))
         self.solver.add(system.in_domain(0))
         self.pins: dict[z3.ExprRef, int] = {}
         for index, constraint in system.param_values().items():
-            if index in free:  # a parameter left free: any value in its domain
-                continue
-            pin = z3.Bool(f"{system.prefix}pin:{system.model.variables[index].name}")
+            pin = z3.Bool(f"pin:{system.model.variables[index].name}")
             self.solver.add(z3.Implies(pin, constraint))
             self.pins[pin] = index
         self._goals: dict[str, GoalTerm] = {}
@@ -90,7 +87,7 @@ class Unrolling:
         key = ((name,), j, True)
         lit = self._literals.get(key)
         if lit is None:
-            lit = z3.Bool(f"{self.system.prefix}+{name}@{j}")
+            lit = z3.Bool(f"+{name}@{j}")
             self.solver.add(z3.Implies(lit, self.term(name, j)))
             self._literals[key] = lit
             self._owner[lit] = (name,)
@@ -101,7 +98,7 @@ class Unrolling:
         key = (tuple(names), j, False)
         lit = self._literals.get(key)
         if lit is None:
-            lit = z3.Bool(f"{self.system.prefix}-{'|'.join(names)}@{j}")
+            lit = z3.Bool(f"-{'|'.join(names)}@{j}")
             self.solver.add(z3.Implies(lit, z3.Or([z3.Not(self.term(n, j))
                                                    for n in names])))
             self._literals[key] = lit
