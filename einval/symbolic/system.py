@@ -106,7 +106,7 @@ class System:
                 if z3.is_false(z3.simplify(compile_expr(a.guard, env, self.enc)))}
 
     def shift(self, term: z3.ExprRef, k: int) -> z3.ExprRef:
-        """``term`` over steps 0, 1 (and actions 0, 1), moved to k, k + 1 (k, k + 1).
+        """``term`` over states and actions 0 and 1, moved to k and k + 1.
 
         Building a term once and renaming its constants is one call into
         Z3, where building it again is thousands of Python-side calls.
@@ -178,10 +178,10 @@ class System:
         so shortest counterexamples and proofs survive; the solver no longer
         explores every interleaving of actions that do not interact.
         """
-        return [self.at("ordered", lambda: z3.And(self._ordered(0, 1)), k - 1)]
+        return [self.at("ordered", lambda: z3.And(self._ordered()), k - 1)]
 
-    def _ordered(self, first: int, second: int) -> list[z3.ExprRef]:
-        before, now = self.action(first), self.action(second)
+    def _ordered(self) -> list[z3.ExprRef]:
+        before, now = self.action(0), self.action(1)
         out = [z3.BoolVal(True)]
         for b, smaller in self._below.items():
             if smaller:
