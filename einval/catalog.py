@@ -1,41 +1,72 @@
 """Finding designs, properties and scenarios: shipped ones by name, or files.
 
-The shipped catalogue is installed inside the package (``einval.models``,
-``einval.properties``, ``einval.scenarios``).  Anyone can also name a file
-(``--design ./mine.py``, ``--scenario ./from-lkml.toml``): that is how a
-scenario travels by mail.
+The catalogue is three folders: ``models/`` (designs), ``properties/`` and
+``scenarios/``.  Which copy is used, first match wins:
+
+1. the folder named by the environment variable ``EINVAL_CATALOGUE``;
+2. the checkout einval runs from (``einval/`` beside ``pyproject.toml``),
+   so ``python -m einval.cli`` and ``pytest`` in a checkout use the files
+   being edited, whatever copy is installed;
+3. the copy installed inside the package by ``pip install .``.
+
+Catalogue files are loaded by path, once each.  Anyone can also name a
+file (``--design ./mine.py``, ``--scenario ./from-lkml.toml``): that is how
+a scenario travels by mail.  A design may be named with switches on
+(``task-struct:in_task``) or by one of its variants (``shared-storage``).
 """
 
 from __future__ import annotations
 
-import importlib
 import importlib.util
-import pkgutil
+import os
 import sys
 import traceback
-from importlib import resources
+from functools import cache
 from pathlib import Path
 from types import ModuleType
 
 from . import scenario as scenario_file
-from .design import Design
+from .design import Choice, Design, choices_of
 from .errors import InputError
 from .property import Property
 from .scenario import Scenario
 
-DESIGNS = "einval.models"
-PROPERTIES = "einval.properties"
-SCENARIOS = "einval.scenarios"
+PACKAGE = Path(__file__).resolve().parent
+KINDS = ("models", "properties", "scenarios")
+
+
+def root() -> Path:
+    """The folder holding ``models/``, ``properties/`` and ``scenarios/``."""
+    env = os.environ.get("EINVAL_CATALOGUE")
+    if env:
+        path = Path(env)
+        if not all((path / kind).is_dir() for kind in KINDS):
+            raise InputError(f"EINVAL_CATALOGUE={env}: expected the folders "
+                             f"{', '.join(k + '/' for k in KINDS)} there")
+        return path
+    checkout = PACKAGE.parent
+    if (checkout / "pyproject.toml").is_file() and (checkout / "models").is_dir():
+        return checkout
+    return PACKAGE
+
+
+def folder(kind: str) -> Path:
+    return root() / kind
 
 
 def _looks_like_path(name: str, suffix: str) -> bool:
     return name.endswith(suffix) or "/" in name or "\\" in name
 
 
-def _import_file(path: Path) -> ModuleType:
+# -- Python files ---------------------------------------------------------
+@cache
+def _import_file(path: Path, prefix: str = "einval_user") -> ModuleType:
+    """Import a design or property file by path, once; its errors are one
+    line naming the file (a file may not end the process either)."""
     if not path.is_file():
         raise InputError("no such file", str(path))
-    module_name = f"einval_user_{path.stem.replace('-', '_')}"
+    stem = "".join(c if c.isalnum() else "_" for c in path.stem)
+    module_name = f"{prefix}_{stem}_{abs(hash(str(path.resolve()))) % 10**8}"
     spec = importlib.util.spec_from_file_location(module_name, path)
     if spec is None or spec.loader is None:
         raise InputError("not a Python file", str(path))
@@ -45,12 +76,19 @@ def _import_file(path: Path) -> ModuleType:
         spec.loader.exec_module(module)
     except SyntaxError as err:
         raise InputError(f"syntax error: {err.msg}", str(path), err.lineno) from None
+    except SystemExit as err:
+        raise InputError(f"the file calls sys.exit({err.code!r}) when loaded",
+                         str(path), _line(err, path)) from None
     except Exception as err:  # a user's file: report where it broke, one line
-        frames = [f for f in traceback.extract_tb(err.__traceback__)
-                  if f.filename == str(path)]
-        line = frames[-1].lineno if frames else None
-        raise InputError(f"{type(err).__name__}: {err}", str(path), line) from None
+        raise InputError(f"{type(err).__name__}: {err}", str(path),
+                         _line(err, path)) from None
     return module
+
+
+def _line(err: BaseException, path: Path) -> int | None:
+    frames = [f for f in traceback.extract_tb(err.__traceback__)
+              if f.filename == str(path)]
+    return frames[-1].lineno if frames else None
 
 
 def _classes_in(module: ModuleType, base: type) -> list[type]:
@@ -68,76 +106,112 @@ def _one_class(module: ModuleType, base: type, source: str) -> type:
             f"expected exactly one {base.__name__} subclass, found {len(found)}",
             source)
     cls = found[0]
-    if not cls.name:
+    if not isinstance(cls.name, str) or not cls.name:
         raise InputError(f"{cls.__name__} has no 'name'", source)
     return cls
 
 
-def _shipped(package: str, base: type) -> list[type]:
+def _shipped(kind: str, base: type) -> list[type]:
     found = []
-    pkg = importlib.import_module(package)
-    for info in pkgutil.iter_modules(pkg.__path__):
-        module = importlib.import_module(f"{package}.{info.name}")
-        found.extend(_classes_in(module, base))
+    for path in sorted(folder(kind).glob("*.py")):
+        if path.name.startswith("_"):
+            continue
+        found.extend(_classes_in(_import_file(path.resolve(), f"einval_{kind}"), base))
     return sorted(found, key=lambda c: (c.order, c.name))
 
 
-def designs() -> list[type[Design]]:
+# -- designs --------------------------------------------------------------
+def design_classes() -> list[type[Design]]:
     """The shipped designs, in catalogue order."""
-    return _shipped(DESIGNS, Design)
+    return _shipped("models", Design)
 
 
+def designs() -> list[Choice]:
+    """Every row of ``einval compare``: each design, then its variants."""
+    return [row for cls in design_classes() for row in choices_of(cls)]
+
+
+def design(spec: str) -> Choice:
+    """A design by name, variant name or ``.py`` file, with ``:switches``."""
+    name, switches = spec, ""
+    if ":" in spec and not spec.endswith(".py"):
+        name, switches = spec.rsplit(":", 1)
+    on = frozenset(s for s in switches.split(",") if s) if switches else frozenset()
+    if switches and not on:
+        raise InputError(f"design '{spec}': no switch named after ':'")
+    if _looks_like_path(name, ".py"):
+        base = Choice(_one_class(_import_file(Path(name).resolve()), Design, name))
+    else:
+        rows = {row.name: row for row in designs()}
+        if name not in rows:
+            raise _unknown("design", name, list(rows))
+        base = rows[name]
+    unknown = sorted(on - set(base.design.switches))
+    if unknown:
+        known = ", ".join(base.design.switches) or "none"
+        raise InputError(f"design {base.design.name} has no switch '{unknown[0]}' "
+                         f"(its switches: {known})")
+    if not on:
+        return base
+    label = f"{base.name}:{','.join(sorted(on))}" if base.label else ""
+    return Choice(base.design, base.switches | on, label)
+
+
+# -- properties -----------------------------------------------------------
 def properties() -> list[type[Property]]:
     """The shipped properties, in catalogue order."""
-    return _shipped(PROPERTIES, Property)
-
-
-def scenario_names() -> list[str]:
-    files = resources.files(SCENARIOS)
-    return sorted(p.name[:-5] for p in files.iterdir() if p.name.endswith(".toml"))
-
-
-def _order_of_scenarios() -> list[str]:
-    """Shipped scenarios in the order a reader meets them: simplest first."""
-    preferred = ["one-thread", "two-threads", "go-unpinned", "go-pinned", "bpf-fentry"]
-    names = scenario_names()
-    return [n for n in preferred if n in names] + [n for n in names if n not in preferred]
-
-
-def scenarios() -> list[Scenario]:
-    return [scenario(n) for n in _order_of_scenarios()]
-
-
-def _unknown(kind: str, name: str, known: list[str]) -> InputError:
-    return InputError(f"unknown {kind} '{name}' (known: {', '.join(known)}; "
-                      f"or give a file path)")
-
-
-def design(name: str) -> type[Design]:
-    """A shipped design by name, or the design in a ``.py`` file."""
-    if _looks_like_path(name, ".py"):
-        return _one_class(_import_file(Path(name)), Design, name)
-    for cls in designs():
-        if cls.name == name:
-            return cls
-    raise _unknown("design", name, [c.name for c in designs()])
+    return _shipped("properties", Property)
 
 
 def property_(name: str) -> type[Property]:
     """A shipped property by name, or the property in a ``.py`` file."""
     if _looks_like_path(name, ".py"):
-        return _one_class(_import_file(Path(name)), Property, name)
+        return _one_class(_import_file(Path(name).resolve()), Property, name)
     for cls in properties():
         if cls.name == name:
             return cls
     raise _unknown("property", name, [c.name for c in properties()])
 
 
+# -- scenarios ------------------------------------------------------------
+def scenario_paths() -> list[Path]:
+    """Shipped scenario files, by name."""
+    return sorted(folder("scenarios").glob("*.toml"), key=lambda p: p.name)
+
+
+def scenario_names() -> list[str]:
+    return [p.stem for p in scenario_paths()]
+
+
+def scenarios() -> list[Scenario]:
+    return [scenario(str(p)) for p in scenario_paths()]
+
+
 def scenario(name: str) -> Scenario:
     """A shipped scenario by name, or a scenario file."""
     if _looks_like_path(name, ".toml"):
-        return scenario_file.load(name)
-    if name not in scenario_names():
-        raise _unknown("scenario", name, _order_of_scenarios())
-    text = resources.files(SCENARIOS).joinpath(f"{name}.toml").read_text("utf-8")
-    return scenario_file.parse(text, f"scenarios/{name}.toml", name)
+        path = Path(name)
+        shipped = folder("scenarios")
+        try:
+            source = f"scenarios/{path.resolve().relative_to(shipped.resolve())}"
+        except ValueError:
+            source = name
+        return _load(path, source)
+    names = scenario_names()
+    if name not in names:
+        raise _unknown("scenario", name, names)
+    return _load(folder("scenarios") / f"{name}.toml", f"scenarios/{name}.toml")
+
+
+def _load(path: Path, source: str) -> Scenario:
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise InputError(f"cannot read scenario: {err.strerror}", source) from None
+    text = scenario_file.decode(data, source)
+    return scenario_file.parse(text, source, path.stem)
+
+
+def _unknown(kind: str, name: str, known: list[str]) -> InputError:
+    return InputError(f"unknown {kind} '{name}' (known: {', '.join(known)}; "
+                      f"or give a file path)")

@@ -60,6 +60,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_options(p)
     p.set_defaults(func=cmd_check)
 
+    p = sub.add_parser("test", help="judge the [expect] tables of scenario files")
+    p.add_argument("paths", nargs="*", metavar="FILE|DIR",
+                   help="scenario files or folders (default: the shipped scenarios)")
+    p.add_argument("--engine", default="explicit",
+                   help="explicit, z3, or both (default: explicit)")
+    p.set_defaults(func=cmd_test)
+
     p = sub.add_parser("compare", help="every design x property over every scenario")
     p.add_argument("--scenario", action="append", metavar="S",
                    help="restrict to these scenarios (repeatable; default: all)")
@@ -79,8 +86,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_list(args: argparse.Namespace) -> int:
     lines = ["designs:"]
-    for d in catalog.designs():
+    for d in catalog.design_classes():
         lines += report.wrap(f"{d.name:<15} {d.summary}", "  ", " " * 18)
+        for name, switch in d.switches.items():
+            lines += report.wrap(f":{name}  {switch.on}", " " * 18, " " * 20)
+        for name, on in d.variants.items():
+            lines += report.wrap(f"variant {name} = {d.name}:{','.join(on)}",
+                                 " " * 18, " " * 20)
     lines += ["", "properties:"]
     for p in catalog.properties():
         lines += report.wrap(f"{p.name:<18} {p.summary}", "  ", " " * 21)
@@ -122,6 +134,18 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(report.check_text(results))
     return _status(results)
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    from . import expect
+
+    paths = expect.files(args.paths or [str(catalog.folder("scenarios"))])
+    scenarios = [catalog.scenario(str(p)) for p in paths]
+    runner.engine_for(args.engine)  # refuse an unknown engine before any work
+    judged = [(s, expect.judge(s, args.engine, runner.Progress())) for s in scenarios]
+    sys.stdout.write(report.test_text(judged))
+    return EXIT_VIOLATED if any(not o.ok for _, group in judged for o in group) \
+        else EXIT_HOLDS
 
 
 def cmd_compare(args: argparse.Namespace) -> int:

@@ -1,39 +1,61 @@
-"""What a design is: where a failing call's message goes, in five hooks.
+"""What a design is: where a failing call's message goes, in a few hooks.
 
 A design file in ``models/`` subclasses ``Design``, declares its state in
 ``declare`` and answers the hooks.  Each hook returns updates (variable :=
-expression), evaluated in one atomic step together with the world's own.
+expression), applied in one atomic step together with the world's own.
 The world calls them; a design never sees threads, goroutines or CPUs
-except through the ``Context`` of the step.
+except through the ``Context`` of the step (``einval.context``).
+
+Mitigations are *switches*: named, documented choices of the design (an
+``in_task()`` guard, save/restore across nesting).  A switch is a frozen
+boolean variable of the model with a sentence for each value, so that the
+Z3 engine's ``--why`` can say "holds only with save/restore".  Hooks read
+a switch as an expression (``self.switch("in_task")``) and combine updates
+with ``self.when``.  ``variants`` name useful combinations; each is a row
+of ``einval compare``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
-from .lang import Expr
-from .model import Updates
+from .context import Context
+from .lang import TRUE, Expr, ExprLike, Var
+from .model import Updates, when
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .vocab import Buffers
     from .world import World
 
 
 @dataclass(frozen=True)
-class Context:
-    """Who runs a hook: the user thread and its call, on which task and CPU.
+class Switch:
+    """A mitigation a design may turn on: what it means on, and off."""
 
-    ``thread`` indexes ``world.threads``; ``task`` indexes ``world.tasks``
-    (the OS thread: ``current`` in the kernel); ``cpu`` indexes
-    ``world.cpus``; ``call`` is the tag of the call being made.
+    on: str
+    off: str
+
+
+@dataclass(frozen=True)
+class Read:
+    """One step of retrieving an explanation, in user space.
+
+    ``got``: the explanation as this step reads it, assigned to the
+    caller's copy slot by slot; or ``take``: one message this step adds
+    to the caller's copy (a destructive ``read()`` of one entry).
+    ``updates``: what the step changes (a destructive read empties what
+    it read).  ``last``: when it holds (in the state before the step) the
+    retrieval ends after this step; the final step always ends it.
     """
 
-    thread: int
-    call: int
-    task: int
-    cpu: int
-    in_task: bool = True
+    name: str
+    updates: Updates = field(default_factory=dict)
+    got: Sequence[Expr] | None = None
+    take: Expr | None = None
+    guard: Expr = TRUE
+    last: Expr | None = None
 
 
 class Design:
@@ -45,41 +67,124 @@ class Design:
     # How the message reaches the error site, for `einval churn`:
     # "explicit" (a parameter), "attr" (inside union bpf_attr), "current".
     churn: ClassVar[str | None] = None
+    switches: ClassVar[Mapping[str, Switch]] = {}
+    # Rows of `einval compare` beside the design itself: name -> switches on.
+    variants: ClassVar[Mapping[str, Sequence[str]]] = {}
 
-    def __init__(self, world: World):
+    def __init__(self, world: World, switch_vars: Mapping[str, Var] | None = None,
+                 chosen: frozenset[str] = frozenset()):
         self.world = world
+        self._switches = dict(switch_vars or {})
+        self._chosen = chosen
 
+    # -- switches ----------------------------------------------------------
+    def switch(self, name: str) -> Expr:
+        """The switch ``name`` as a boolean expression of the model."""
+        if name not in self._switches:
+            raise KeyError(f"design {self.name} declares no switch {name!r}")
+        return self._switches[name]
+
+    def chosen(self, name: str) -> bool:
+        """Whether switch ``name`` is on in this run: for naming things only;
+        behaviour must read ``switch`` so that proofs can name it."""
+        return name in self._chosen
+
+    @staticmethod
+    def when(cond: ExprLike, then: Updates, otherwise: Updates | None = None) -> Updates:
+        """Updates ``then`` where ``cond`` holds, ``otherwise`` where not."""
+        return when(cond, then, otherwise)
+
+    # -- state ---------------------------------------------------------------
     def declare(self) -> None:
         """Declare the design's state (buffers, pointers) on ``self.world``."""
 
-    def prepare(self, ctx: Context) -> Updates | None:
-        """A user-space syscall made before this bpf() call, or None.
+    # -- user space ----------------------------------------------------------
+    def thread_start(self, ctx: Context) -> Updates | None:
+        """A user-space step when a thread starts (libc registering a
+        buffer), or None; runs before the thread's first call."""
+        return None
 
-        Runs as its own step (the Go scheduler may move the goroutine
-        between it and the call), e.g. registering a per-thread buffer.
-        """
+    def thread_start_name(self, call: object) -> str:
+        return f"starts (before {call})"
+
+    def prepare(self, ctx: Context) -> Updates | None:
+        """A user-space syscall made before each bpf() call, or None."""
         return None
 
     def prepare_name(self, call: object) -> str:
-        """How a trace shows the ``prepare`` step of ``call``."""
         return f"prepares call {call}"
 
+    # -- the kernel path -----------------------------------------------------
     def syscall_entry(self, ctx: Context) -> Updates:
-        """bpf() entered the kernel (the call's user arguments are in hand)."""
+        """bpf() entered the kernel (the call's arguments are in hand)."""
         return {}
 
     def emit(self, ctx: Context, tag: int) -> Updates:
-        """An error site calls ``syscall_string()``: record message ``tag``."""
+        """An error site calls ``syscall_string()``: record message ``tag``.
+
+        ``ctx.kind`` says who reached the site: a call's path, or an
+        interrupt (``in_task`` false, ``task`` the interrupted one)."""
         raise NotImplementedError
 
     def bpf_output(self, ctx: Context, tag: int) -> Updates:
-        """A BPF program running in this task writes output ``tag``."""
+        """A BPF program running in this context writes output ``tag``."""
         return {}
 
     def syscall_exit(self, ctx: Context) -> Updates:
-        """bpf() returns to user space with an error."""
+        """bpf() returns to its caller with an error."""
         return {}
 
+    # -- getting the explanation back ---------------------------------------
     def retrieve(self, ctx: Context) -> Sequence[Expr]:
-        """What the caller gets back as the explanation of its failed call."""
+        """What the caller gets back as the explanation of its failed call,
+        in one non-destructive step (override ``retrieval`` for more)."""
         raise NotImplementedError
+
+    def retrieval(self, ctx: Context, copy: Buffers) -> Sequence[Read]:
+        """The steps that fetch the explanation of ``ctx.call``; ``copy`` is
+        the caller's copy of it (what properties judge)."""
+        call = self.world.writers[ctx.call]
+        return [Read(f"reads the explanation of {call}", got=self.retrieve(ctx))]
+
+    # -- signal handlers -----------------------------------------------------
+    def handler_enter(self, ctx: Context) -> Updates:
+        """A user signal handler starts on this thread (it may save state)."""
+        return {}
+
+    def handler_leave(self, ctx: Context) -> Updates:
+        """The handler returns (it may restore what it saved)."""
+        return {}
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A design with some of its switches on: what a row of results names."""
+
+    design: type[Design]
+    switches: frozenset[str] = frozenset()
+    label: str = ""
+
+    @property
+    def name(self) -> str:
+        if self.label:
+            return self.label
+        if not self.switches:
+            return self.design.name
+        return f"{self.design.name}:{','.join(sorted(self.switches))}"
+
+    @property
+    def order(self) -> int:
+        return self.design.order
+
+
+def choices_of(design: type[Design]) -> list[Choice]:
+    """The design itself, then its declared variants, as compare rows."""
+    rows = [Choice(design)]
+    for label, on in design.variants.items():
+        rows.append(Choice(design, frozenset(on), label))
+    return rows
+
+
+def as_choice(design: type[Design] | Choice) -> Choice:
+    return design if isinstance(design, Choice) else Choice(design)
+

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from .lang import BOOL, INT, Expr, Var, lift
+from .lang import BOOL, INT, Expr, ExprLike, If, Var, lift
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,17 @@ class View:
 Updates = Mapping[Var, Expr]
 
 
+def when(cond: ExprLike, then: Updates, otherwise: Updates | None = None) -> Updates:
+    """Updates ``then`` where ``cond`` holds and ``otherwise`` where not;
+    a variable only one of them assigns keeps its value in the other case."""
+    otherwise = otherwise or {}
+    cond = lift(cond)
+    out: dict[Var, Expr] = {}
+    for var in list(then) + [v for v in otherwise if v not in then]:
+        out[var] = If(cond, lift(then.get(var, var)), lift(otherwise.get(var, var)))
+    return out
+
+
 @dataclass(frozen=True)
 class Action:
     """An atomic step: when ``guard`` holds, apply ``updates`` in parallel."""
@@ -92,6 +103,7 @@ class Action:
     name: str
     guard: Expr
     updates: tuple[tuple[int, Expr], ...]
+    lane: str = ""  # the column of a sequence chart: a thread, a CPU, a program
 
 
 @dataclass(frozen=True)
@@ -200,9 +212,14 @@ class ModelBuilder:
     def variable(self, ref: Var) -> Variable:
         return self._variables[ref.index]
 
+    @property
+    def size(self) -> int:
+        """How many variables are declared so far."""
+        return len(self._variables)
+
     # -- behaviour ---------------------------------------------------------
     def action(
-        self, actor: str, name: str, guard: Expr, *updates: Updates
+        self, actor: str, name: str, guard: Expr, *updates: Updates, lane: str = ""
     ) -> None:
         """Add an action; several update maps are merged, and must not overlap."""
         merged: dict[int, Expr] = {}
@@ -222,7 +239,7 @@ class ModelBuilder:
         if lift(guard).sort != BOOL:
             raise TypeError(f"{actor}: {name}: guard is not boolean")
         self._actions.append(
-            Action(actor, name, lift(guard), tuple(sorted(merged.items())))
+            Action(actor, name, lift(guard), tuple(sorted(merged.items())), lane or actor)
         )
 
     def add_check(self, check: Check) -> None:

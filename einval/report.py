@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from . import __version__
+from .lang import variables_of
 from .verdict import Result, Trace
 
 WIDTH = 72
@@ -29,7 +30,7 @@ def trace_lines(trace: Trace, indent: str = "  ") -> list[str]:
     """Numbered steps: who acted, what they did, what changed; then the
     condition that failed and the values that made it fail."""
     lines = []
-    given = [v.assumption for v in trace.model.variables if v.assumption]
+    given = [trace.model.variables[i].assumption for i in assumptions_read(trace)]
     if given:
         lines += wrap("given: " + "; ".join(given), indent, indent + "  ")
     initial = [f"{name} = {value}" for view in trace.model.views
@@ -49,6 +50,23 @@ def trace_lines(trace: Trace, indent: str = "  ") -> list[str]:
         for name, value in trace.failed_values():
             lines += wrap(f"{name} = {value}", indent + "    ", indent + "      ")
     return lines
+
+
+def assumptions_read(trace: Trace) -> list[int]:
+    """The frozen variables with an assumption sentence that the trace's
+    steps (guards and updates) or its failed condition read: what a reader
+    must be told to believe the trace, and nothing else."""
+    model = trace.model
+    exprs = []
+    for step in trace.steps:
+        action = model.actions[step.action]
+        exprs.append(action.guard)
+        exprs.extend(expr for _, expr in action.updates)
+    if trace.failed is not None:
+        exprs.append(trace.failed.expr)
+    read = {i for e in exprs for i in variables_of(e)}
+    return [v.index for v in model.variables
+            if v.frozen and v.assumption and v.index in read]
 
 
 # -- check ------------------------------------------------------------------
@@ -232,3 +250,26 @@ def to_json(command: str, results: Sequence[Result], **extra) -> str:
     doc = {"einval": __version__, "command": command, **extra,
            "results": [result_json(r) for r in results]}
     return json.dumps(doc, indent=2) + "\n"
+
+
+# -- test -------------------------------------------------------------------
+def test_text(judged) -> str:
+    """Per scenario file, one line per expectation: ok or MISMATCH."""
+    lines: list[str] = []
+    total = bad = 0
+    for scenario, outcomes in judged:
+        lines.append(f"{scenario.source}")
+        dw = max(len(o.expectation.design) for o in outcomes)
+        pw = max(len(o.result.property) for o in outcomes)
+        for o in outcomes:
+            total += 1
+            bad += not o.ok
+            mark = "ok" if o.ok else "MISMATCH"
+            text = f"{mark:<8}  {o.expectation.design:<{dw}}  {o.result.property:<{pw}}  "
+            text += str(o.result.verdict)
+            if not o.ok:
+                text += f"; expected {o.expectation.verdict}"
+            lines += wrap(text, "  ", " " * (16 + dw + pw))
+    lines.append(f"einval test: {total} expectations in {len(judged)} files: "
+                 f"{total - bad} ok, {bad} mismatched")
+    return "\n".join(lines) + "\n"

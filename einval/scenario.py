@@ -1,9 +1,16 @@
-"""Scenario files: the actors and bounds of a run, in a small TOML file.
+"""Scenario files: who runs, what a failing call does, bounds, expectations.
 
-A scenario says who runs (1:1 threads, goroutines on OS threads, BPF
-programs), what one failing ``bpf()`` call does on its way to the error
-return, and the bounds.  It says nothing about designs or properties (the
-TLA+ split: spec apart from config).  Every mistake is reported as
+A scenario is a small TOML file, like a litmus test: the actors of a run
+(tables such as ``[[thread]]``, ``[[goroutine]]``, ``[[irq]]``, each
+declared by a piece of the world in ``einval.actors``), what one failing
+``bpf()`` call does on its way to ``-EINVAL`` (``[syscall] path``, words
+that name steps of ``einval.steps`` or BPF programs), the bounds of the
+search (``[bounds]``), and optionally the verdicts it expects
+(``[expect]``, read by ``einval test``).  It says nothing about how a
+design works (the TLA+ split: the spec apart from the config).
+
+The reader is generic: each table is checked against the schema its piece
+declares, so a new piece needs no edit here.  Every mistake is reported as
 ``file:line: what is wrong``.
 """
 
@@ -13,53 +20,42 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from . import pieces
 from .errors import InputError
+from .pieces import Piece
+from .schema import Field, Int, Locator, Ref, Steps, Str, Where, printable
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on older Pythons only
     import tomli as tomllib
 
-NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,11}$")
-PATH_STEPS = ("emit", "sleep")
 DEFAULT_MAX_STATES = 200_000
-
-LIMITS = {  # the largest bounds a scenario may ask for; beyond is a typo
-    "calls": 4,
-    "cpus": 4,
-    "buffer_slots": 4,
-    "path": 8,
-    "actors": 6,
+VERDICTS = ("holds", "violated", "unknown")
+LIMITS = {"cpus": 4, "buffer_slots": 4, "path": 8, "actors": 8}
+HEADER = {
+    "description": Str("", doc="one line saying what the scenario shows"),
+    "cpus": Int(1, 1, LIMITS["cpus"], doc="how many CPUs"),
 }
+BOUNDS = {
+    "buffer_slots": Int(2, 1, LIMITS["buffer_slots"], doc="messages a buffer holds"),
+    "max_states": Int(DEFAULT_MAX_STATES, 1, doc="stop the search after this many"),
+    "max_depth": Int(None, 1, doc="stop the search at this depth"),
+}
+SECTIONS = ("syscall", "bounds", "expect")
 
 
 @dataclass(frozen=True)
-class Thread:
-    """A user thread making bpf() calls: a 1:1 OS thread or a goroutine."""
+class Expectation:
+    """``design`` (or ``design:switches``) is expected to give ``verdict`` on
+    ``property`` (every property when None), in this scenario."""
 
-    name: str
-    calls: int
-    goroutine: bool = False
-    on: str = ""  # the OS thread (task) it starts on; itself for 1:1
-    pinned: bool = False  # runtime.LockOSThread
-    cpu: int = 0
-
-
-@dataclass(frozen=True)
-class OsThread:
-    """An M of the Go runtime: a task goroutines run on."""
-
-    name: str
-    cpu: int = 0
-
-
-@dataclass(frozen=True)
-class Program:
-    """A BPF tracing program attached on the syscall path."""
-
-    name: str
-    attach: str
+    design: str
+    property: str | None
+    verdict: str
+    where: Where
 
 
 @dataclass
@@ -67,76 +63,55 @@ class Scenario:
     name: str
     source: str
     description: str = ""
-    threads: list[Thread] = field(default_factory=list)
-    os_threads: list[OsThread] = field(default_factory=list)
-    programs: list[Program] = field(default_factory=list)
-    path: list[str] = field(default_factory=lambda: ["emit"])
     cpus: int = 1
     buffer_slots: int = 2
     max_states: int = DEFAULT_MAX_STATES
     max_depth: int | None = None
+    pieces: list[Piece] = field(default_factory=list)
+    path: list[tuple[Any, bool]] = field(default_factory=list)  # (Step, optional)
+    expectations: list[Expectation] = field(default_factory=list)
+    text: str = ""
+
+    def entries(self, table: str) -> list[Piece]:
+        return [p for p in self.pieces if p.table == table]
+
+    def entry(self, name: str) -> Piece | None:
+        for p in self.pieces:
+            if p.name and p.name == name:
+                return p
+        return None
 
     @property
-    def tasks(self) -> list[str]:
-        """Kernel tasks: each 1:1 thread, then each OS thread of the runtime."""
-        return [t.name for t in self.threads if not t.goroutine] + [
-            m.name for m in self.os_threads
-        ]
-
-    def task_cpu(self, task: str) -> int:
-        for t in self.threads:
-            if t.name == task and not t.goroutine:
-                return t.cpu
-        for m in self.os_threads:
-            if m.name == task:
-                return m.cpu
-        raise KeyError(task)
-
-
-class _Locator:
-    """Line numbers of TOML tables and keys, found by scanning the text.
-
-    ``tomllib`` gives values, not positions; errors must name a line.
-    """
-
-    HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.-]+)\s*\]\]?")
-    KEY = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=")
-
-    def __init__(self, text: str):
-        self.lines: dict[tuple[str, int, str], int] = {}
-        counts: dict[str, int] = {}
-        table, index = "", 0
-        for number, line in enumerate(text.splitlines(), start=1):
-            header = self.HEADER.match(line)
-            if header:
-                table = header.group(2)
-                if header.group(1) == "[[":
-                    index = counts.get(table, 0)
-                    counts[table] = index + 1
-                else:
-                    index = 0
-                self.lines.setdefault((table, index, ""), number)
-                continue
-            key = self.KEY.match(line)
-            if key:
-                self.lines.setdefault((table, index, key.group(1)), number)
-
-    def line(self, table: str = "", index: int = 0, key: str = "") -> int | None:
-        return self.lines.get((table, index, key)) or self.lines.get((table, index, ""))
+    def path_text(self) -> list[str]:
+        return [step.text + ("?" if optional else "") for step, optional in self.path]
 
 
 def load(path: str | Path, name: str | None = None) -> Scenario:
     """Read and validate a scenario file."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as err:
         raise InputError(f"cannot read scenario: {err.strerror}", str(path)) from None
-    return parse(text, str(path), name or path.stem)
+    return parse(decode(data, str(path)), str(path), name or path.stem)
+
+
+def decode(data: bytes, source: str) -> str:
+    """The text of a scenario file: UTF-8, as TOML requires."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data[:err.start].count(b"\n") + 1
+        raise InputError(f"not UTF-8 text (byte 0x{data[err.start]:02x}); TOML "
+                         "files are UTF-8", source, line) from None
+    return text[1:] if text.startswith("\ufeff") else text
 
 
 def parse(text: str, source: str, name: str) -> Scenario:
     """Validate the text of a scenario file named ``source``."""
+    if "\x00" in text:
+        line = text[:text.index("\x00")].count("\n") + 1
+        raise InputError("a NUL byte: this is not a text file", source, line)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
@@ -146,195 +121,216 @@ def parse(text: str, source: str, name: str) -> Scenario:
         msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", msg)
         col = f" (column {m.group(2)})" if m else ""
         raise InputError(f"not valid TOML: {msg}{col}", source, line) from None
-    return _Reader(data, _Locator(text), source, name).scenario()
+    except RecursionError:
+        raise InputError("not valid TOML: nested too deeply", source) from None
+    reader = _Reader(data, Locator(text), source, name)
+    scenario = reader.scenario()
+    scenario.text = text
+    return scenario
 
 
 class _Reader:
-    """Turns parsed TOML into a checked ``Scenario``, one section at a time."""
+    """Turns parsed TOML into a checked ``Scenario``."""
 
-    TOP = {"description", "cpus", "thread", "goroutine", "os_thread",
-           "bpf_program", "syscall", "bounds"}
+    def __init__(self, data: dict, locator: Locator, source: str, name: str):
+        self.data, self.locator, self.source, self.name = data, locator, source, name
+        self.registry = pieces.load()
 
-    def __init__(self, data: dict, where: _Locator, source: str, name: str):
-        self.data, self.where, self.source, self.name = data, where, source, name
-
-    def fail(self, message: str, table: str = "", index: int = 0, key: str = ""):
-        raise InputError(message, self.source, self.where.line(table, index, key))
-
-    # -- typed field access --------------------------------------------------
-    def get(self, entry: dict, key: str, kind: type, default, table: str, index: int,
-            what: str, low: int | None = None, high: int | None = None):
-        if key not in entry:
-            if default is _REQUIRED:
-                self.fail(f"{what}: missing key '{key}'", table, index)
-            return default
-        value = entry[key]
-        ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
-        if not ok:
-            self.fail(f"{what}: '{key}' must be {_KIND_NAMES[kind]}, "
-                      f"not {value!r}", table, index, key)
-        if kind is int and low is not None and value < low:
-            self.fail(f"{what}: '{key}' = {value} is impossible (at least {low})",
-                      table, index, key)
-        if kind is int and high is not None and value > high:
-            self.fail(f"{what}: '{key}' = {value} is beyond the limit of {high}",
-                      table, index, key)
-        return value
-
-    def entries(self, table: str, keys: set[str]) -> list[dict]:
-        raw = self.data.get(table, [])
-        if not isinstance(raw, list):
-            self.fail(f"'{table}' must be an array of tables: write [[{table}]]", table)
-        for i, entry in enumerate(raw):
-            if not isinstance(entry, dict):
-                self.fail(f"'{table}' entries must be tables", table, i)
-            for key in entry:
-                if key not in keys:
-                    self.fail(f"{table} #{i + 1}: unknown key '{key}' "
-                              f"(expected one of: {', '.join(sorted(keys))})",
-                              table, i, key)
-        return raw
-
-    def actor_name(self, entry: dict, table: str, i: int, seen: set[str]) -> str:
-        name = self.get(entry, "name", str, _REQUIRED, table, i, f"{table} #{i + 1}")
-        if not NAME.match(name):
-            self.fail(f"{table} #{i + 1}: name {name!r} must be a letter then up "
-                      "to 11 letters, digits or _", table, i, "name")
-        if name in seen:
-            self.fail(f"{table}: the name '{name}' is used twice", table, i, "name")
-        seen.add(name)
-        return name
+    def where(self, table: str = "", index: int = 0, key: str = "",
+              what: str = "") -> Where:
+        return Where(self.source, self.locator, table, index, key, what)
 
     # -- the whole file ------------------------------------------------------
     def scenario(self) -> Scenario:
-        for key in self.data:
-            if key not in self.TOP:
-                self.fail(f"unknown key '{key}' (expected one of: "
-                          f"{', '.join(sorted(self.TOP))})", key if isinstance(
-                              self.data[key], (dict, list)) else "", 0,
-                          "" if isinstance(self.data[key], (dict, list)) else key)
+        known = set(HEADER) | set(SECTIONS) | set(self.registry)
+        for key, value in self.data.items():
+            if key not in known:
+                table = key if isinstance(value, (dict, list)) else ""
+                raise self.where(table, 0, "" if table else key, "").fail(
+                    f"unknown key {printable(key)} (expected one of: "
+                    f"{', '.join(sorted(known))})")
         s = Scenario(self.name, self.source)
-        s.description = self.get(self.data, "description", str, "", "", 0, "scenario")
-        s.cpus = self.get(self.data, "cpus", int, 1, "", 0, "scenario", 1, LIMITS["cpus"])
-        seen: set[str] = set()
-        s.os_threads = self.os_threads(s.cpus, seen)
-        s.threads = self.threads(s, seen)
-        s.programs = self.programs(seen)
-        s.path = self.path(s.programs)
+        header = self.values(self.data, HEADER, self.where(what="scenario"), s,
+                             scalars_only=True)
+        s.description, s.cpus = header["description"], header["cpus"]
+        self.tables(s)
         self.bounds(s)
-        if len(s.threads) + len(s.programs) + len(s.os_threads) > LIMITS["actors"] + 2:
-            self.fail(f"too many actors (at most {LIMITS['actors']} threads and "
-                      "programs): the state space would explode")
+        s.path = self.path(s)
+        for piece in s.pieces:
+            self.resolve(piece, s)
+        for cls in sorted({type(p) for p in s.pieces}, key=lambda c: (c.order, c.table)):
+            cls.check_all(s.entries(cls.table), s)
+        for piece in s.pieces:
+            piece.check(s)
+        callers = [p for p in s.pieces if getattr(p, "caller", False)]
+        if not callers:
+            raise self.where(what="").fail("no [[thread]] or [[goroutine]]: nobody "
+                                           "makes a bpf() call")
+        if len(s.pieces) > LIMITS["actors"]:
+            raise self.where(what="").fail(
+                f"too many actors ({len(s.pieces)}; at most {LIMITS['actors']}): the "
+                "state space would explode")
+        s.expectations = self.expectations()
         return s
 
-    def os_threads(self, cpus: int, seen: set[str]) -> list[OsThread]:
-        result = []
-        for i, e in enumerate(self.entries("os_thread", {"name", "cpu"})):
-            name = self.actor_name(e, "os_thread", i, seen)
-            cpu = self.get(e, "cpu", int, i % cpus, "os_thread", i, f"os_thread {name}",
-                           0, cpus - 1)
-            result.append(OsThread(name, cpu))
-        return result
+    def values(self, entry: dict, schema: dict[str, Field], where: Where, s: Scenario,
+               scalars_only: bool = False) -> dict[str, Any]:
+        """The values of ``entry`` checked against ``schema`` (defaults filled)."""
+        if not scalars_only:
+            for key in entry:
+                if key not in schema:
+                    raise where.at(key).fail(
+                        f"unknown key {printable(key)} (expected one of: "
+                        f"{', '.join(sorted(schema))})")
+        out: dict[str, Any] = {}
+        for key, spec in schema.items():
+            if key not in entry:
+                if spec.required:
+                    raise where.fail(f"missing key '{key}'")
+                out[key] = spec.default
+                continue
+            out[key] = spec.read(entry[key], where.at(key), s)
+        return out
 
-    def threads(self, s: Scenario, seen: set[str]) -> list[Thread]:
-        result = []
-        plain = self.entries("thread", {"name", "calls", "cpu"})
-        for i, e in enumerate(plain):
-            name = self.actor_name(e, "thread", i, seen)
-            what = f"thread {name}"
-            calls = self.get(e, "calls", int, 1, "thread", i, what, 1, LIMITS["calls"])
-            cpu = self.get(e, "cpu", int, i % s.cpus, "thread", i, what, 0, s.cpus - 1)
-            result.append(Thread(name, calls, False, name, False, cpu))
-        ms = {m.name for m in s.os_threads}
-        locked: dict[str, str] = {}
-        gs = self.entries("goroutine", {"name", "calls", "on", "pinned"})
-        for i, e in enumerate(gs):
-            name = self.actor_name(e, "goroutine", i, seen)
-            what = f"goroutine {name}"
-            calls = self.get(e, "calls", int, 1, "goroutine", i, what, 1, LIMITS["calls"])
-            on = self.get(e, "on", str, _REQUIRED, "goroutine", i, what)
-            if on not in ms:
-                self.fail(f"{what}: 'on' = {on!r} is not an [[os_thread]] "
-                          f"(declared: {', '.join(sorted(ms)) or 'none'})",
-                          "goroutine", i, "on")
-            pinned = self.get(e, "pinned", bool, False, "goroutine", i, what)
-            result.append(Thread(name, calls, True, on, pinned))
-        for i, g in enumerate(t for t in result if t.goroutine):
-            if g.pinned:
-                if g.on in locked:
-                    self.fail(f"goroutine {g.name}: {g.on} is already locked to "
-                              f"{locked[g.on]} (LockOSThread keeps one goroutine "
-                              "per thread)", "goroutine", i, "on")
-                locked[g.on] = g.name
-        for i, g in enumerate(t for t in result if t.goroutine):
-            if not g.pinned and g.on in locked:
-                self.fail(f"goroutine {g.name}: cannot start on {g.on}, which is "
-                          f"locked to {locked[g.on]}", "goroutine", i, "on")
-        if not result:
-            self.fail("no [[thread]] or [[goroutine]]: nobody makes a bpf() call")
-        if s.os_threads and not gs:
-            self.fail("[[os_thread]] declared but no [[goroutine]] runs on it",
-                      "os_thread")
-        return result
+    def tables(self, s: Scenario) -> None:
+        seen: dict[str, str] = {}
+        for cls in sorted(self.registry.values(), key=lambda c: (c.order, c.table)):
+            raw = self.data.get(cls.table, [])
+            where = self.where(cls.table, 0, "", cls.table)
+            if not isinstance(raw, list):
+                raise where.fail(f"'{cls.table}' must be an array of tables: write "
+                                 f"[[{cls.table}]]")
+            if len(raw) > cls.most:
+                raise self.where(cls.table, cls.most, "", cls.table).fail(
+                    f"more than {cls.most} entries")
+            for i, entry in enumerate(raw):
+                here = self.where(cls.table, i, "", f"{cls.table} #{i + 1}")
+                if not isinstance(entry, dict):
+                    raise here.fail(f"'{cls.table}' entries must be tables")
+                name = entry.get("name")
+                if isinstance(name, str) and "name" in cls.fields:
+                    here = here.named(f"{cls.table} {name}")
+                values = self.values(entry, dict(cls.fields), here, s)
+                piece = cls(values, here)
+                if piece.name:
+                    self.unique(piece, here, seen)
+                s.pieces.append(piece)
 
-    def programs(self, seen: set[str]) -> list[Program]:
-        result = []
-        for i, e in enumerate(self.entries("bpf_program", {"name", "attach"})):
-            name = self.actor_name(e, "bpf_program", i, seen)
-            attach = self.get(e, "attach", str, _REQUIRED, "bpf_program", i,
-                              f"bpf_program {name}")
-            if not re.match(r"^fentry/[A-Za-z_][A-Za-z0-9_]*$", attach):
-                self.fail(f"bpf_program {name}: attach = {attach!r}: expected "
-                          "'fentry/FUNCTION' (a function on the bpf() path)",
-                          "bpf_program", i, "attach")
-            result.append(Program(name, attach))
-        return result
+    def unique(self, piece: Piece, where: Where, seen: dict[str, str]) -> None:
+        from .steps import STEPS
 
-    def path(self, programs: list[Program]) -> list[str]:
-        section = self.data.get("syscall", {})
-        if not isinstance(section, dict):
-            self.fail("'syscall' must be a table: write [syscall]", "syscall")
-        for key in section:
-            if key != "path":
-                self.fail(f"syscall: unknown key '{key}' (expected: path)",
-                          "syscall", 0, key)
-        names = [p.name for p in programs]
-        default = names + ["emit"]
-        path = section.get("path", default)
-        if not isinstance(path, list) or not all(isinstance(p, str) for p in path):
-            self.fail("syscall: 'path' must be a list of steps", "syscall", 0, "path")
-        if not 1 <= len(path) <= LIMITS["path"]:
-            self.fail(f"syscall: 'path' must have 1 to {LIMITS['path']} steps",
-                      "syscall", 0, "path")
-        for step in path:
-            if step not in PATH_STEPS and step not in names:
-                self.fail(f"syscall: path step {step!r} is not 'emit', 'sleep' or a "
-                          "[[bpf_program]] name", "syscall", 0, "path")
-        if "emit" not in path:
-            self.fail("syscall: the path never emits a message ('emit')",
-                      "syscall", 0, "path")
-        for name in names:
-            if name not in path:
-                self.fail(f"bpf_program {name} is attached but not on syscall.path",
-                          "syscall", 0, "path")
-        return path
+        if piece.name in seen:
+            raise where.at("name").named(piece.table).fail(
+                f"the name '{piece.name}' is used twice")
+        if piece.provides_step and piece.name in STEPS:
+            raise where.at("name").fail(
+                f"the name '{piece.name}' is a path step's keyword: choose another")
+        seen[piece.name] = piece.table
+
+    def resolve(self, piece: Piece, s: Scenario) -> None:
+        """References to other tables, and paths, once every table is read."""
+        for key, spec in type(piece).fields.items():
+            value = getattr(piece, key, None)
+            if value is None:
+                continue
+            where = piece.where.at(key)
+            if isinstance(spec, Ref):
+                setattr(piece, key, spec.resolve(value, where, s))
+            elif isinstance(spec, Steps):
+                setattr(piece, key, self.steps(value, where, s, inside=piece))
+
+    # -- paths ---------------------------------------------------------------
+    def path(self, s: Scenario) -> list[tuple[Any, bool]]:
+        section = self.section("syscall", {"path": Steps(None)}, s)
+        where = self.where("syscall", 0, "path", "syscall")
+        words = section["path"]
+        if words is None:
+            words = [p.name for p in s.pieces if getattr(p, "on_default_path", False)]
+            words.append("emit")
+        if not words:
+            raise where.fail("'path' must have at least one step")
+        steps = self.steps(words, where, s)
+        if not any(step.emits for step, _ in steps):
+            raise where.fail("the path never emits a message ('emit')")
+        return steps
+
+    def steps(self, words: list[str], where: Where, s: Scenario,
+              inside: Piece | None = None) -> list[tuple[Any, bool]]:
+        from .steps import STEPS
+
+        out = []
+        for text in words:
+            optional = text.rstrip().endswith("?")
+            parts = text.rstrip().rstrip("?").split()
+            if not parts:
+                raise where.fail(f"path step {printable(text)} is empty")
+            keyword, args = parts[0], parts[1:]
+            entry = s.entry(keyword)
+            if entry is not None and entry.provides_step:
+                if entry is inside:
+                    raise where.fail(f"path step {printable(keyword)}: a program "
+                                     "cannot run inside itself")
+                step = entry.step(args, where)
+                entry.used = True
+            elif keyword in STEPS:
+                step = STEPS[keyword](args, where)
+            else:
+                providers = sorted({p.table for p in self.registry.values()
+                                    if p.provides_step})
+                raise where.fail(
+                    f"path step {printable(keyword)} is not a step ("
+                    f"{', '.join(sorted(STEPS))}) or the name of a "
+                    f"{' or '.join(f'[[{t}]]' for t in providers)}")
+            out.append((step, optional))
+        for i, (step, _) in enumerate(out):
+            step.check([st for st, _ in out], i)
+        return out
+
+    # -- sections ------------------------------------------------------------
+    def section(self, table: str, schema: dict[str, Field], s: Scenario) -> dict:
+        raw = self.data.get(table, {})
+        where = self.where(table, 0, "", table)
+        if not isinstance(raw, dict):
+            raise where.fail(f"'{table}' must be a table: write [{table}]")
+        return self.values(raw, schema, where, s)
 
     def bounds(self, s: Scenario) -> None:
-        section = self.data.get("bounds", {})
-        if not isinstance(section, dict):
-            self.fail("'bounds' must be a table: write [bounds]", "bounds")
-        known = {"buffer_slots", "max_states", "max_depth"}
-        for key in section:
-            if key not in known:
-                self.fail(f"bounds: unknown key '{key}' (expected one of: "
-                          f"{', '.join(sorted(known))})", "bounds", 0, key)
-        s.buffer_slots = self.get(section, "buffer_slots", int, 2, "bounds", 0,
-                                  "bounds", 1, LIMITS["buffer_slots"])
-        s.max_states = self.get(section, "max_states", int, DEFAULT_MAX_STATES,
-                                "bounds", 0, "bounds", 1)
-        s.max_depth = self.get(section, "max_depth", int, None, "bounds", 0,
-                               "bounds", 1)
+        values = self.section("bounds", BOUNDS, s)
+        s.buffer_slots = values["buffer_slots"]
+        s.max_states = values["max_states"]
+        s.max_depth = values["max_depth"]
 
+    def expectations(self) -> list[Expectation]:
+        raw = self.data.get("expect", {})
+        top = self.where("expect", 0, "", "expect")
+        if not isinstance(raw, dict):
+            raise top.fail("'expect' must be a table: write [expect]")
+        out = []
+        for design, value in raw.items():
+            where = top.at(design)
+            if not re.fullmatch(r"[A-Za-z0-9_.:,/-]{1,80}", design):
+                raise where.fail(f"{printable(design)} is not a design name")
+            if isinstance(value, str):
+                out.append(Expectation(design, None, self.verdict(value, where), where))
+            elif isinstance(value, dict):
+                if not value:
+                    raise where.fail(f"'{design}' expects nothing")
+                for prop, verdict in value.items():
+                    here = top.at(f"{design}.{prop}")
+                    if not isinstance(verdict, str):
+                        raise here.fail(f"{design}.{prop} must be one of "
+                                        f"{', '.join(VERDICTS)}")
+                    out.append(Expectation(design, prop, self.verdict(verdict, here),
+                                           here))
+            else:
+                raise where.fail(f"'{design}' must be a verdict ({', '.join(VERDICTS)})"
+                                 " or a table of property = verdict")
+        return out
 
-_REQUIRED = object()
-_KIND_NAMES = {int: "an integer", str: "a string", bool: "true or false"}
+    @staticmethod
+    def verdict(value: str, where: Where) -> str:
+        if value not in VERDICTS:
+            raise where.fail(f"{printable(value)} is not a verdict (expected one of: "
+                             f"{', '.join(VERDICTS)})")
+        return value
+

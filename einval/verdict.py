@@ -24,6 +24,7 @@ class Step:
     name: str
     state: tuple[int, ...]  # the state after the step
     changes: list[tuple[str, str]]  # (view, new value) that changed
+    lane: str = ""  # the column it belongs to in a sequence chart
 
 
 @dataclass
@@ -57,7 +58,7 @@ class Trace:
                     )
             after = tuple(nxt)
             steps.append(Step(number, action.actor, action.name, after,
-                              diff(model, state, after)))
+                              diff(model, state, after), action.lane))
             state = after
         return cls(model, initial, steps)
 

@@ -16,8 +16,9 @@ from collections.abc import Sequence
 
 from .lang import Const, Expr, ExprLike, If, Var, lift
 from .model import Domain, ModelBuilder, Updates
+from .writers import EMPTY
 
-EMPTY = 0  # the tag of an empty message slot
+POLICIES = ("truncate", "overwrite", "ring")
 
 
 def static_value(expr: ExprLike) -> int | None:
@@ -78,7 +79,9 @@ class Buffers:
     writing through NULL is a no-op (the message is lost), reading through
     it gives an empty buffer.  ``policy`` says what a full buffer does:
     ``truncate`` drops the new message (the verifier log), ``overwrite``
-    keeps only the newest one (netlink extack's single slot).
+    keeps only the newest one (netlink extack's single slot), ``ring``
+    drops the oldest to make room (the mount API's fs_context log).
+    Messages fill a buffer from slot 0, oldest first.
     """
 
     def __init__(
@@ -90,8 +93,9 @@ class Buffers:
         tags: Domain,
         policy: str = "truncate",
     ):
-        if policy not in ("truncate", "overwrite"):
-            raise ValueError(f"unknown buffer policy {policy!r}")
+        if policy not in POLICIES:
+            raise ValueError(f"unknown buffer policy {policy!r} (known: "
+                             f"{', '.join(POLICIES)})")
         self.name = name
         self.keys = list(keys)
         self.policy = policy
@@ -116,8 +120,11 @@ class Buffers:
         return render
 
     # -- addressing --------------------------------------------------------
-    def ref(self, index: ExprLike) -> Expr:
-        """A pointer to the buffer at key ``index`` (an int or expression)."""
+    def ref(self, index: ExprLike | None) -> Expr:
+        """A pointer to the buffer at key ``index`` (an int or expression);
+        ``None`` gives NULL."""
+        if index is None:
+            return Const(0)
         known = static_value(index)
         return Const(known + 1) if known is not None else lift(index) + 1
 
@@ -135,15 +142,18 @@ class Buffers:
         updates: dict[Var, Expr] = {}
         for k, when in self._targets(pointer):
             row = self.cells[k]
+            full = row[-1] != EMPTY
             for i, cell in enumerate(row):
                 if self.policy == "overwrite":
-                    fits: Expr | None = None
+                    value: Expr = tag
                 else:
-                    fits = cell == EMPTY
-                    if i > 0:
-                        fits = fits & (row[i - 1] != EMPTY)
-                cond = _both(when, fits)
-                updates[cell] = tag if cond is None else If(cond, tag, cell)
+                    fits = (cell == EMPTY) if i == 0 else (cell == EMPTY) & (
+                        row[i - 1] != EMPTY)
+                    value = If(fits, tag, cell)
+                    if self.policy == "ring":  # full: shift left, newest last
+                        shifted = row[i + 1] if i + 1 < len(row) else tag
+                        value = If(full, shifted, value)
+                updates[cell] = value if when is None else If(when, value, cell)
         return updates
 
     def clear(self, pointer: ExprLike) -> Updates:
@@ -152,6 +162,28 @@ class Buffers:
         for k, when in self._targets(pointer):
             for cell in self.cells[k]:
                 updates[cell] = Const(EMPTY) if when is None else If(when, EMPTY, cell)
+        return updates
+
+    def pop(self, pointer: ExprLike) -> Updates:
+        """Remove the oldest message (slot 0) of the buffer; the rest move up."""
+        updates: dict[Var, Expr] = {}
+        for k, when in self._targets(pointer):
+            row = self.cells[k]
+            for i, cell in enumerate(row):
+                value: Expr = row[i + 1] if i + 1 < len(row) else Const(EMPTY)
+                updates[cell] = value if when is None else If(when, value, cell)
+        return updates
+
+    def copy(self, target: ExprLike, source: ExprLike, other: Buffers | None = None
+             ) -> Updates:
+        """Copy the buffer ``source`` names (in ``other``, default this one)
+        into the buffer ``target`` names, slot by slot."""
+        other = other or self
+        values = other.contents(source)
+        updates: dict[Var, Expr] = {}
+        for k, when in self._targets(target):
+            for cell, value in zip(self.cells[k], values):
+                updates[cell] = value if when is None else If(when, value, cell)
         return updates
 
     def contents(self, pointer: ExprLike) -> list[Expr]:
@@ -166,13 +198,12 @@ class Buffers:
             for i in range(self.slots)
         ]
 
+    def oldest(self, pointer: ExprLike) -> Expr:
+        """The oldest message in the buffer (EMPTY when it is empty)."""
+        return self.contents(pointer)[0]
 
-def _both(a: Expr | None, b: Expr | None) -> Expr | None:
-    if a is None:
-        return b
-    if b is None:
-        return a
-    return a & b
+    def is_empty(self, pointer: ExprLike) -> Expr:
+        return self.oldest(pointer) == EMPTY
 
 
 def show_tags(tags: Domain, values: Sequence[int]) -> str:

@@ -1,138 +1,307 @@
 """The world every design plugs into, instantiated from a scenario.
 
-``World`` holds what designs and properties read: the threads, tasks and
-CPUs of the scenario, the tags of every message writer (calls, BPF
-programs), and the observations properties are written over: for each
-call, what it emitted, whether it failed, and what its caller retrieved.
-The actors themselves (``einval/actors/``) add their state and actions;
-``build`` puts it all together into one ground ``Model``.
+``World`` is the core the pieces of a scenario (``einval.actors``) and
+the steps of its paths (``einval.steps``) build on: tasks and CPUs, the
+registry of writers and frames (``einval.writers``), the programs of the
+callers (``einval.machine``), who holds an OS thread, named mutexes, and
+the observations properties are written over: for each call a caller
+reads back, what it emitted, whether it failed, and the caller's copy of
+its explanation.  ``build`` runs the phases in order (see
+``einval.pieces``) and returns one ground ``Model``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from types import SimpleNamespace
 
-from .actors import ACTORS
-from .design import Design
-from .lang import Or, Var
-from .model import Condition, Domain, Model, ModelBuilder
+from . import hooks
+from .design import Choice, Design, as_choice
+from .errors import InputError
+from .lang import TRUE, Const, Expr, If, Or, Var
+from .machine import Program, place_all
+from .model import Condition, Domain, Model, ModelBuilder, Updates, when
 from .property import Property
-from .scenario import Scenario, Thread
-from .vocab import Buffers, Family, show_tags
+from .scenario import Scenario
+from .vocab import Buffers, Family
+from .writers import Writer, Writers
 
 
 @dataclass(frozen=True)
-class Call:
-    """One bpf() call: ``number`` counts from 0 within its thread."""
+class Thread:
+    """A user thread: a 1:1 thread (its own task) or a goroutine."""
 
-    tag: int
-    thread: int
-    number: int
-    label: str
+    index: int
+    name: str
+    task: int | None  # its own task, for a 1:1 thread
+    goroutine: bool = False
 
-    def __str__(self) -> str:
-        return self.label
+
+class Mutex:
+    """A kernel mutex: free, or held by a task (``mutex_lock`` sleeps while
+    another task holds it)."""
+
+    def __init__(self, world: World, name: str):
+        self.name = name
+        self.owner = world.builder.var(name, Domain(("free",) + tuple(world.tasks)), 0)
+
+    def free(self) -> Expr:
+        return self.owner == 0
+
+    def take(self, task: int | None) -> Updates:
+        return {self.owner: Const(0 if task is None else task + 1)}
+
+    def release(self, task: int | None) -> Updates:
+        mine = 0 if task is None else task + 1
+        return {self.owner: If(self.owner == mine, 0, self.owner)}
 
 
 class World:
-    """The instantiated scenario: its actors, their state, and the tags."""
+    """The instantiated scenario: tasks, CPUs, writers, programs, state."""
 
     def __init__(self, scenario: Scenario, name: str):
         self.scenario = scenario
         self.builder = ModelBuilder(name)
-        self.threads: list[Thread] = list(scenario.threads)
-        self.tasks: list[str] = scenario.tasks
-        self.cpus: list[str] = [f"CPU{i}" for i in range(scenario.cpus)]
-        self.slots = scenario.buffer_slots
-        self.calls: list[Call] = []
-        self.program_tags: dict[str, int] = {}
-        labels = ["-"]
-        for actor in ACTORS:
-            if hasattr(actor, "tags"):
-                labels += actor.tags(self, len(labels))
-        self.tags = Domain(tuple(labels))
+        self.cpus: int = scenario.cpus
+        self.cpu_names = [f"CPU{i}" for i in range(self.cpus)]
+        self.slots: int = scenario.buffer_slots
+        self.tasks: list[str] = []
+        self.task_cpus: list[int] = []
+        self.threads: list[Thread] = []
+        self.writers = Writers()
+        self.programs: list[Program] = []
+        self.design: Design | None = None
+        self.cpu_of: Family | None = None
+        self.tags: Domain = Domain(("-",))
+        self._built: dict[int, SimpleNamespace] = {}
+        self._holds: list[tuple[int, Program, Expr]] = []
+        self._mutexes: dict[str, Mutex] = {}
+        self._observed: dict[int, dict] = {}
+        self._copies: Buffers | None = None
 
-    # -- declaring state (for designs and actors) --------------------------
+    def of(self, piece: object) -> SimpleNamespace:
+        """What a piece of the scenario built in this world (its task, its
+        program...): kept here, not on the piece, which every build shares."""
+        return self._built.setdefault(id(piece), SimpleNamespace())
+
+    # -- registering (pieces, phase 1) ---------------------------------------
+    def add_task(self, name: str, cpu: int = 0) -> int:
+        """A kernel task (``struct task_struct``) starting on ``cpu``."""
+        self.tasks.append(name)
+        self.task_cpus.append(cpu)
+        return len(self.tasks) - 1
+
+    def add_thread(self, name: str, task: int | None, goroutine: bool = False) -> Thread:
+        thread = Thread(len(self.threads), name, task, goroutine)
+        self.threads.append(thread)
+        return thread
+
+    def add_program(self, program: Program) -> Program:
+        self.programs.append(program)
+        return program
+
+    @property
+    def frames(self):
+        return self.writers.frames
+
+    def frame(self, name: str, thread: int | None):
+        return self.writers.frame(name, thread)
+
+    # -- CPUs ----------------------------------------------------------------
+    def declare_cpus(self) -> None:
+        if self.cpus > 1:
+            self.cpu_of = Family(self.builder, "cpu", self.tasks, Domain(tuple(
+                self.cpu_names)), list(self.task_cpus))
+
+    def on_cpu(self, task: int | None, cpu: int) -> Expr:
+        """Task ``task`` is on CPU ``cpu`` (always, with one CPU)."""
+        if self.cpu_of is None or task is None:
+            return TRUE
+        return self.cpu_of.vars[task] == cpu
+
+    def move(self, task: int | None, cpu: int) -> Updates:
+        """The scheduler puts ``task`` on ``cpu``."""
+        if self.cpu_of is None or task is None:
+            return {}
+        return self.cpu_of.set(task, cpu)
+
+    # -- occupancy -----------------------------------------------------------
+    def hold(self, task: int, program: Program, condition: Expr) -> None:
+        """While ``condition`` holds, ``program`` has OS thread ``task`` to
+        itself: no other program may run there (a goroutine blocked in a
+        syscall holds its M; one locked with LockOSThread holds it always)."""
+        self._holds.append((task, program, condition))
+
+    def occupied(self, task: int, but: Program | None = None) -> Expr:
+        """Some program other than ``but`` holds OS thread ``task``."""
+        return Or(cond for t, prog, cond in self._holds if t == task and prog is not but)
+
+    # -- mutexes -------------------------------------------------------------
+    def mutex(self, name: str) -> Mutex:
+        if name not in self._mutexes:
+            self._mutexes[name] = Mutex(self, name)
+        return self._mutexes[name]
+
+    # -- declaring state (for designs and pieces) ----------------------------
     def per_task(self, name: str, domain: Domain, init=0, **kw) -> Family:
         """One variable per task (a field of ``struct task_struct``)."""
-        return Family(self.builder, name, self.tasks, domain, init, **kw)
+        return _Family(self.builder, name, self.tasks, domain, init, **kw)
 
     def per_thread(self, name: str, domain: Domain, init=0, **kw) -> Family:
         """One variable per user thread (user memory of that thread)."""
-        return Family(self.builder, name, [t.name for t in self.threads], domain,
-                      init, **kw)
+        return _Family(self.builder, name, [t.name for t in self.threads], domain,
+                       init, **kw)
 
     def per_cpu(self, name: str, domain: Domain, init=0, **kw) -> Family:
-        return Family(self.builder, name, self.cpus, domain, init, **kw)
+        return _Family(self.builder, name, self.cpu_names, domain, init, **kw)
 
-    def buffers(self, name: str, owner: str, policy: str = "truncate") -> Buffers:
-        """Message buffers, one per ``owner``: "thread", "task" or "cpu"."""
-        keys = {
+    def per_frame(self, name: str, domain: Domain, init=0, **kw) -> Family:
+        return _Family(self.builder, name, [f.name for f in self.frames], domain,
+                       init, **kw)
+
+    def buffers(self, name: str, owner: str, policy: str = "truncate",
+                slots: int | None = None, keys: Sequence[str] | None = None) -> Buffers:
+        """Message buffers, one per ``owner``: ``frame`` (the memory of one
+        caller: a thread's code, a handler, a BPF program), ``thread``,
+        ``task``, ``cpu``, or ``one`` (a single buffer, e.g. on one fd)."""
+        owners = {
+            "frame": [f.name for f in self.frames],
             "thread": [t.name for t in self.threads],
             "task": self.tasks,
-            "cpu": self.cpus,
-        }[owner]
-        return Buffers(self.builder, name, keys, self.slots, self.tags, policy)
+            "cpu": self.cpu_names,
+            "one": [name],
+        }
+        if keys is None:
+            if owner not in owners:
+                raise ValueError(f"unknown buffer owner {owner!r} (known: "
+                                 f"{', '.join(owners)})")
+            keys = owners[owner]
+        return Buffers(self.builder, name, keys, slots or self.slots, self.tags, policy)
 
-    # -- observations (for properties) -------------------------------------
+    # -- observations (for properties) ---------------------------------------
     def declare_observations(self) -> None:
+        """For every call whose caller reads an explanation: the messages
+        it emitted, whether it failed, whether it was read, and the copy."""
         b = self.builder
-        emits = Domain.range(self.scenario.path.count("emit"))
-        self._emitted = [b.var(f"emitted[{c}]", emits, 0, hidden=True)
-                         for c in self.calls]
-        self._failed = [b.flag(f"failed[{c}]", hidden=True) for c in self.calls]
-        self._retrieved = [b.flag(f"retrieved[{c}]", hidden=True) for c in self.calls]
-        self._got = []
-        for c in self.calls:
-            row = [b.var(f"got[{c}][{i}]", self.tags, view=False)
-                   for i in range(self.slots)]
-            b.view(f"got[{c}]", row, lambda st, r=row: show_tags(
-                self.tags, [st[v.index] for v in r]))
-            self._got.append(row)
+        calls = self.writers.calls()
+        self._copies = Buffers(b, "got", [c.label for c in calls], self.slots, self.tags)
+        for call in calls:
+            self._observed[call.tag] = {
+                "emitted": b.var(f"emitted[{call}]", Domain.range(self._emits(call)), 0,
+                                 hidden=True),
+                "failed": b.flag(f"failed[{call}]", hidden=True),
+                "retrieved": b.flag(f"retrieved[{call}]", hidden=True),
+            }
 
-    def _index(self, call: Call) -> int:
-        return self.calls.index(call)
+    def _emits(self, call: Writer) -> int:
+        for program in self.programs:
+            for c in program.calls:
+                if c.writer.tag == call.tag:
+                    return sum(step.emits for step, _ in c.path)
+        return 0
 
-    def got(self, call: Call) -> list[Var]:
+    def _obs(self, call: Writer, what: str) -> Var:
+        if call.tag not in self._observed:
+            raise KeyError(f"nobody reads an explanation of {call}")
+        return self._observed[call.tag][what]
+
+    def copy_of(self, call: Writer) -> Buffers:
+        assert self._copies is not None
+        return self._copies
+
+    def got(self, call: Writer) -> list[Var]:
         """The message tags the caller retrieved for ``call``."""
-        return self._got[self._index(call)]
+        assert self._copies is not None
+        return self._copies.cells[self._copies.keys.index(call.label)]
 
-    def retrieved(self, call: Call) -> Var:
-        return self._retrieved[self._index(call)]
+    def retrieved(self, call: Writer) -> Var:
+        return self._obs(call, "retrieved")
 
-    def failed(self, call: Call) -> Var:
-        return self._failed[self._index(call)]
+    def failed(self, call: Writer) -> Var:
+        return self._obs(call, "failed")
 
-    def emitted(self, call: Call) -> Var:
+    def emitted(self, call: Writer) -> Var:
         """How many messages the error sites of ``call`` emitted so far."""
-        return self._emitted[self._index(call)]
+        return self._obs(call, "emitted")
+
+    def count_emit(self, call: Writer) -> Updates:
+        """One more message emitted by ``call`` (if anyone reads it back)."""
+        if call.tag not in self._observed:
+            return {}
+        emitted = self.emitted(call)
+        return {emitted: emitted + 1}
 
     def witness_failed_and_retrieved(self) -> Condition:
         return Condition(
             "some call fails and its caller retrieves the explanation",
-            Or(self.failed(c) & self.retrieved(c) for c in self.calls),
+            Or(self.failed(c) & self.retrieved(c) for c in self.writers.calls()),
         )
 
-    # -- conveniences actors share -----------------------------------------
-    def stage_is(self, ti: int, label: str):
-        from .actors.threads import stage_is
+    # -- the design ----------------------------------------------------------
+    def hook(self, name: str, *args):
+        """Call the design's hook ``name``, checked (``einval.hooks``)."""
+        assert self.design is not None
+        return hooks.call(self.design, name, self.builder.size, *args)
 
-        return stage_is(self, ti, label)
+    def design_error(self, hook: str, message: str) -> InputError:
+        assert self.design is not None
+        return hooks.error(self.design, hook, message)
+
+    when = staticmethod(when)
 
 
-def build(scenario: Scenario, design_cls: type[Design],
+class _Family(Family):
+    """A family whose ``at``/``set`` accept ``None``: a task outside the
+    scenario (the idle task an interrupt may hit) has every field 0."""
+
+    def at(self, index):
+        return Const(0) if index is None else super().at(index)
+
+    def set(self, index, value):
+        return {} if index is None else super().set(index, value)
+
+
+def _switches(world: World, choice: Choice) -> dict[str, Var]:
+    """One frozen flag per switch of the design, with its sentences."""
+    design = choice.design
+    unknown = sorted(choice.switches - set(design.switches))
+    if unknown:
+        raise InputError(f"design {design.name} has no switch '{unknown[0]}' (its "
+                         f"switches: {', '.join(design.switches) or 'none'})")
+    out = {}
+    for name, switch in design.switches.items():
+        on = name in choice.switches
+        out[name] = world.builder.flag(f"switch[{name}]", on, frozen=True, hidden=True,
+                                       assumption=switch.on if on else switch.off)
+    return out
+
+
+def build(scenario: Scenario, design: type[Design] | Choice,
           properties: Sequence[type[Property]] = ()) -> tuple[Model, World]:
-    """The ground model of ``design_cls`` in ``scenario``, with its checks."""
-    world = World(scenario, f"{design_cls.name} in {scenario.name}")
+    """The ground model of ``design`` in ``scenario``, with its checks."""
+    choice = as_choice(design)
+    world = World(scenario, f"{choice.name} in {scenario.name}")
+    pieces = scenario.pieces
+    for piece in pieces:
+        piece.register(world)
+    world.tags = world.writers.domain()
+    world.declare_cpus()
     world.declare_observations()
-    for actor in ACTORS:
-        if hasattr(actor, "declare"):
-            actor.declare(world)
-    design = design_cls(world)
-    design.declare()
-    for actor in ACTORS:
-        actor.actions(world, design)
+    for piece in pieces:
+        piece.declare(world)
+    world.design = choice.design(world, _switches(world, choice), choice.switches)
+    hooks.call(world.design, "declare", world.builder.size)
+    for program in world.programs:
+        program.layout(world)
+        program.declare(world)
+    for piece in pieces:
+        piece.bind(world)
+    for program in world.programs:
+        place_all(world, program)
+    for piece in pieces:
+        piece.actions(world)
     for prop_cls in properties:
         world.builder.add_check(prop_cls().check(world))
     return world.builder.build(scenario.max_states, scenario.max_depth), world
+

@@ -7,9 +7,12 @@ need to be burned"), with the pointer threaded down as a parameter
 ("__cgroup_bpf_attach, cgroup_bpf_attach, cgroup_bpf_link_attach,
 link_create" gain it).  Merged in 2026 as BPF_COMMON_ATTRS.
 
-Every error site writes to the buffer of the call that reached it, because
-the buffer is a parameter of that call: no task, goroutine or CPU is
-involved in finding it.
+Every error site writes to the buffer of the call that reached it,
+because the buffer is a parameter of that call: no task, goroutine or CPU
+is involved in finding it.  The buffer lives in the caller's frame (its
+own memory for this call).  Code that is not on a call's path (an
+interrupt) has no such parameter, and neither does a nested
+``bpf_sys_bpf()`` call: the helper takes three arguments.
 """
 
 from einval.design import Design
@@ -22,13 +25,19 @@ class FourthArgument(Design):
     churn = "explicit"
 
     def declare(self):
-        self.log = self.world.buffers("log", owner="thread")
+        self.log = self.world.buffers("log", owner="frame")
+
+    def buffer(self, ctx):
+        """The call's own buffer, or NULL where no caller passed one."""
+        if ctx.call is None or ctx.depth > 0:
+            return self.log.ref(None)
+        return self.log.ref(ctx.frame)
 
     def syscall_entry(self, ctx):
-        return self.log.clear(self.log.ref(ctx.thread))
+        return self.log.clear(self.buffer(ctx))
 
     def emit(self, ctx, tag):
-        return self.log.append(self.log.ref(ctx.thread), tag)
+        return self.log.append(self.buffer(ctx), tag)
 
     def retrieve(self, ctx):
-        return self.log.contents(self.log.ref(ctx.thread))
+        return self.log.contents(self.log.ref(ctx.frame))

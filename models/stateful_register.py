@@ -6,13 +6,19 @@ it) ... The biggest downside, though, is runtimes like Golang, where
 application doesn't control which OS thread it runs on").  FreeBSD
 shipped this form in 2025 as exterrctl.
 
-Before its first call each user thread registers its own buffer with a
-syscall; the kernel keeps the registration in the *OS thread* it ran on.
-Every later failing bpf() on that OS thread fills the registered buffer,
-whoever is running there now.
+When a user thread starts it registers its own buffer with a syscall;
+the kernel keeps the registration in the *OS thread* it ran on.  Every
+later failing bpf() on that OS thread fills the registered buffer,
+whoever is running there now: a goroutine moved to another M, or a
+signal handler's own call on the same thread.
+
+Switch ``save_restore``: signal handlers save the registered buffer on
+entry and restore it before returning, the convention C code follows for
+``errno`` (DOMAIN.md: a per-thread last error "has errno's hazard ...
+without errno's save/restore convention").
 """
 
-from einval.design import Design
+from einval.design import Design, Switch
 
 
 class StatefulRegister(Design):
@@ -20,17 +26,21 @@ class StatefulRegister(Design):
     summary = "a syscall registers a per-thread buffer; failing calls fill it"
     order = 30
     churn = "current"
+    switches = {
+        "save_restore": Switch(
+            "signal handlers save and restore the registered buffer (like errno)",
+            "signal handlers leave the registered buffer as their calls left it"),
+    }
 
     def declare(self):
         self.log = self.world.buffers("log", owner="thread")
         self.registered = self.world.per_task("registered", self.log.pointer_domain)
+        self.saved = self.world.buffers("saved_log", owner="frame")
 
-    def prepare(self, ctx):
-        if self.world.calls[ctx.call - 1].number != 0:
-            return None
+    def thread_start(self, ctx):
         return self.registered.set(ctx.task, self.log.ref(ctx.thread))
 
-    def prepare_name(self, call):
+    def thread_start_name(self, call):
         return f"registers its log buffer (before {call})"
 
     def syscall_entry(self, ctx):
@@ -41,3 +51,13 @@ class StatefulRegister(Design):
 
     def retrieve(self, ctx):
         return self.log.contents(self.log.ref(ctx.thread))
+
+    def handler_enter(self, ctx):
+        save = self.saved.copy(self.saved.ref(ctx.frame), self.log.ref(ctx.thread),
+                               self.log)
+        return self.when(self.switch("save_restore"), save)
+
+    def handler_leave(self, ctx):
+        restore = self.log.copy(self.log.ref(ctx.thread), self.saved.ref(ctx.frame),
+                                self.saved)
+        return self.when(self.switch("save_restore"), restore)

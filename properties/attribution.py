@@ -1,8 +1,9 @@
 """Attribution: the message belongs to the failing call.
 
 Every message the caller retrieves as the explanation of call C was
-emitted by C: not by another call, another thread's call, or a BPF
-program.  A stale or foreign explanation is worse than none.
+emitted by C: not by another call, another thread's call, a signal
+handler's call, a BPF program or an interrupt.  A stale or foreign
+explanation is worse than none.
 """
 
 from einval.lang import And
@@ -17,7 +18,7 @@ class Attribution(Property):
     order = 10
 
     def conditions(self, world):
-        for call in world.calls:
+        for call in world.writers.calls():
             yield Condition(
                 f"every message retrieved for {call} was emitted by {call}",
                 And((slot == EMPTY) | (slot == call.tag) for slot in world.got(call)),

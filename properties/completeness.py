@@ -17,7 +17,7 @@ class Completeness(Property):
     order = 30
 
     def conditions(self, world):
-        for call in world.calls:
+        for call in world.writers.calls():
             got = world.got(call)
             own = Count(slot == call.tag for slot in got)
             yield Condition(

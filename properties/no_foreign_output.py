@@ -8,6 +8,7 @@ syscall's output").
 from einval.lang import And
 from einval.model import Condition
 from einval.property import Property
+from einval.writers import PROGRAM
 
 
 class NoForeignOutput(Property):
@@ -16,8 +17,8 @@ class NoForeignOutput(Property):
     order = 20
 
     def conditions(self, world):
-        programs = sorted(world.program_tags.values())
-        for call in world.calls:
+        programs = world.writers.tags(world.writers.of_kind(PROGRAM))
+        for call in world.writers.calls():
             yield Condition(
                 f"no BPF program output in the explanation of {call}",
                 And(slot != tag for slot in world.got(call) for tag in programs),

@@ -1,12 +1,9 @@
-"""The actors of the world, one module each.
+"""The pieces a scenario is made of: one module per table.
 
-Each module may define ``tags(world) -> list[str]`` (the writers it adds:
-calls, programs), ``declare(world)`` (its state) and
-``actions(world, design)`` (its steps).  ``world.build`` calls them in the
-order of ``ACTORS``.  A new kind of actor (an interrupt, a signal
-handler, a nested call) is a new module listed here.
+Each module defines a ``Piece`` subclass (``einval.pieces``) with its
+table name and schema: ``[[thread]]`` (1:1 threads), ``[[os_thread]]`` and
+``[[goroutine]]`` (Go's M:N runtime), ``[[bpf_program]]``, ``[[signal]]``,
+``[[irq]]``, ``[[migrate]]``...  The module docstring says what real
+mechanism each of its actions stands for.  A new kind of actor or event is
+a new module here; the scenario reader and the world find it by itself.
 """
-
-from . import cpus, go_scheduler, threads
-
-ACTORS = (threads, cpus, go_scheduler)
