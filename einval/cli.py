@@ -81,6 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
         churn_cli = None
     if churn_cli is not None and hasattr(churn_cli, "add_parser"):
         churn_cli.add_parser(sub)
+    from . import commands
+
+    for module in commands.modules():
+        module.add_parser(sub)
     return parser
 
 
