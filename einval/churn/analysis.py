@@ -189,8 +189,8 @@ def summarise(
     return Summary(
         label=label,
         entry=cg.entry,
-        files=len(cg.files),
-        lines=sum(pf.lines for pf in cg.files),
+        files=sum(1 for pf in cg.files if not pf.bridges),
+        lines=sum(pf.lines for pf in cg.files if not pf.bridges),
         functions=len(cg.functions),
         conditional=sum(1 for f in funcs if f.conditional),
         merged=sum(1 for f in funcs if f.definitions > 1),

@@ -94,7 +94,7 @@ def _parse_note(errors: list[ParseError]) -> str:
         return "tree-sitter parsed every file without an error"
     inside = sum(1 for e in errors if e.function)
     return (
-        f"tree-sitter could not parse {len(errors)} regions, {inside} inside "
+        f"tree-sitter could not parse {_n(len(errors), 'region')}, {inside} inside "
         "functions, where calls and sites may be missed (listed above; all "
         "in --format json); macro arguments that are types, iterator "
         "macros and BTF_ID lines are rewritten first, and regions whose "
@@ -102,11 +102,15 @@ def _parse_note(errors: list[ParseError]) -> str:
     )
 
 
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
 def _parse_lines(errors: list[ParseError]) -> list[str]:
     """Where parsing failed inside functions (first few; JSON has all)."""
     inside = [e for e in errors if e.function]
     out = [
-        f"parse       {len(errors)} regions not parsed, {len(inside)} "
+        f"parse       {_n(len(errors), 'region')} not parsed, {len(inside)} "
         "inside functions"
     ]
     if inside:
@@ -428,7 +432,11 @@ def _chain_head(ch: Chain, target: Function) -> list[str]:
         out += textwrap.wrap(head, WIDTH, subsequent_indent="  ")
         for caller, site in ch.decides:
             name = caller.rpartition(":")[2]
-            out.append(f"decides: {site_where(site)} -{site.errno} in {name}")
+            out += textwrap.wrap(
+                f"decides: {site_where(site)} -{site.errno} in {name}",
+                WIDTH,
+                subsequent_indent="  ",
+            )
         if ch.own_sites:
             counts = Counter(s.errno for s in ch.own_sites)
             items = [f"{e} {n}" for e, n in sorted(counts.items())]
