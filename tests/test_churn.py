@@ -429,3 +429,20 @@ def test_newer_entry_is_detected(tmp_path):
     )
     _, cg = load(tmp_path)
     assert cg.entry == "kernel/bpf/syscall.c:__sys_bpf"
+
+
+def test_entry_sys_bpf_must_come_from_syscall_define(tmp_path):
+    """5.8 layout: the entry is SYSCALL_DEFINE3(bpf, ...); a plain function
+    that happens to be called sys_bpf is not the syscall."""
+    bpf = tmp_path / "kernel" / "bpf"
+    bpf.mkdir(parents=True)
+    (bpf / "syscall.c").write_text("int sys_bpf(int cmd)\n{\n\treturn -EINVAL;\n}\n")
+    with pytest.raises(InputError, match="no bpf\\(\\) entry point"):
+        load(tmp_path)
+    (bpf / "syscall.c").write_text(
+        "SYSCALL_DEFINE3(bpf, int, cmd, union bpf_attr __user *, uattr, unsigned int, size)\n"
+        "{\n\treturn -EINVAL;\n}\n"
+    )
+    _, cg = load(tmp_path)
+    assert cg.entry == "kernel/bpf/syscall.c:sys_bpf"
+    assert cg.functions[cg.entry].macro == "SYSCALL_DEFINE3"

@@ -12,6 +12,7 @@ import pytest
 from einval.churn.__main__ import main
 
 KTREE = str(Path(__file__).parent / "data" / "ktree")
+KTREE61 = str(Path(__file__).parent / "data" / "ktree61")
 CGROUP = "kernel/cgroup/cgroup.c"
 
 
@@ -117,6 +118,11 @@ def test_text_fits_72_columns(capsys):
         run(capsys, KTREE, "--site", "verifier.c:9")[1],
         run(capsys, KTREE, "--function", "htab_map_update_elem", "--ops")[1],
         run(capsys, KTREE, "--function", "hierarchy_allows_attach")[1],
+        run(capsys, KTREE, "--no-bridges", "--function", "hierarchy_allows_attach")[1],
+        run(capsys, KTREE61)[1],
+        run(capsys, KTREE61, "--sites", "literal")[1],
+        run(capsys, KTREE61, "--site", "stackmap.c:11")[1],
+        run(capsys, KTREE61, "--function", "bpf_map_freeze_now", "--via", "map_freeze")[1],
     ]
     for line in "".join(outs).splitlines():
         assert len(line) <= 72, line
@@ -157,6 +163,10 @@ def test_same_input_same_bytes(capsys):
         ([KTREE, "--function", "link_create", "--command", "BPF_NOPE"], "BPF_NOPE"),
         ([KTREE, "--command", "BPF_LINK_CREATE"], "need --site or --function"),
         ([KTREE, "--errno", "1,2"], "--errno"),
+        ([KTREE, "--errno", "EFOO"], "--errno EFOO: unknown errno EFOO"),
+        ([KTREE, "--errno", "EINVAL,EBAR"], "unknown errno EBAR"),
+        ([KTREE, "--function", "link_create", "--via", "nope"], "--via nope: no such"),
+        ([KTREE, "--function", "link_create", "--sites", "literal"], "--sites applies"),
         ([KTREE, "--file", "kernel/nope.c"], "no such file"),
     ],
 )
@@ -182,3 +192,61 @@ def test_wired_into_the_main_cli(capsys):
     status = einval_main(["churn", KTREE, "--errno", "EFAULT"])
     out, _ = capsys.readouterr()
     assert status == 0 and "errnos: EFAULT" in out
+
+
+def test_site_definition_is_named_on_every_figure(capsys):
+    status, out, _ = run(capsys, KTREE61, "--sites", "literal")
+    assert status == 0
+    assert "error sites (literal): only return -EINVAL; / -EPERM; / -EOPNOTSUPP;" in out
+    assert "            3 of 4 error sites" in out
+    assert "shortest path to each of 3 reachable sites (literal):" in out
+    assert "every path to each of 3 reachable sites (literal):" in out
+    _, out, _ = run(capsys, KTREE61)
+    assert "error sites (all): every errno; return, ERR_PTR," in out
+    assert "shortest path to each of 13 reachable sites (all):" in out
+
+
+def test_parse_errors_are_named_in_the_summary(capsys):
+    _, out, _ = run(capsys, KTREE61)
+    assert "parse       1 region not parsed, 1 inside functions" in out
+    assert "            cgroup.c:31 bpf_cgroup_pick_run" in out
+
+
+def test_tied_routes_are_all_shown(capsys):
+    _, out, _ = run(capsys, KTREE, "--function", "hierarchy_allows_attach")
+    assert "2 routes tie at 5 calls deep, each shown: BPF_LINK_CREATE," in out
+    assert "path from sys_bpf via BPF_LINK_CREATE (shortest, 5 calls deep):" in out
+    assert "path from sys_bpf via BPF_PROG_ATTACH (shortest, 5 calls deep):" in out
+    assert "every path (8 functions) from sys_bpf to hierarchy_allows_attach:" in out
+
+
+def test_entry_callers_are_named(capsys):
+    _, out, _ = run(capsys, KTREE61, "--function", "hierarchy_allows_attach")
+    text = " ".join(out.split())
+    assert "explicit, entry: __sys_bpf takes the log from the syscall's new" in text
+    assert "pass it: bpf_sys_bpf (BPF_CALL_3), sys_bpf (SYSCALL_DEFINE3)" in text
+    assert "explicit 6 7 8" in text
+
+
+def test_json_summary_lists_every_site_with_its_path(capsys):
+    _, out, _ = run(capsys, KTREE61, "--format", "json")
+    data = json.loads(out)
+    sites = data["error_sites"]["list"]
+    assert len(sites) == data["error_sites"]["reachable"] == 13
+    stack = [s for s in sites if s["file"] == "kernel/bpf/stackmap.c"]
+    assert stack == [
+        {
+            "because_of": ["unlikely"],
+            "errno": "ENOENT",
+            "file": "kernel/bpf/stackmap.c",
+            "function": "bpf_stackmap_copy",
+            "kind": "return",
+            "line": 11,
+            "path": ["__sys_bpf", "map_lookup_elem", "bpf_map_copy_value", "bpf_stackmap_copy"],
+        }
+    ]
+    assert data["site_definition"]["name"] == "all"
+    assert data["parse_errors"]["list"] == [
+        {"end_line": 31, "file": "kernel/bpf/cgroup.c", "function": "bpf_cgroup_pick_run",
+         "line": 31}
+    ]
