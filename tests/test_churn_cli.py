@@ -236,7 +236,7 @@ def test_json_summary_lists_every_site_with_its_path(capsys):
     stack = [s for s in sites if s["file"] == "kernel/bpf/stackmap.c"]
     assert stack == [
         {
-            "because_of": ["unlikely"],
+            "because_of": [],
             "errno": "ENOENT",
             "file": "kernel/bpf/stackmap.c",
             "function": "bpf_stackmap_copy",

@@ -40,6 +40,8 @@ ERRNO_RE = re.compile(r"^E[A-Z0-9]+$")
 ATTR_RE = re.compile(r"\bunion\s+bpf_attr\b")
 LOG_RE = re.compile(r"\bstruct\s+(bpf_verifier_log|bpf_verifier_env|btf_verifier_env)\s*\*")
 _CONDITIONAL = {"preproc_if", "preproc_ifdef", "preproc_else", "preproc_elif", "preproc_elifdef"}
+# likely()/unlikely() wrap a condition; they decide nothing themselves.
+_BRANCH_HINTS = {"likely", "unlikely"}
 _WRAPPERS = {"pointer_declarator", "parenthesized_declarator", "attributed_declarator"}
 
 _QUERIES = {
@@ -533,7 +535,8 @@ class _Unit:
             if parent.type == "if_statement":
                 cond = parent.child_by_field_name("condition")
                 if cond is not None and cond != child:
-                    return tuple(sorted(set(self._called_names(cond))))
+                    called = set(self._called_names(cond)) - _BRANCH_HINTS
+                    return tuple(sorted(called))
             child, parent = parent, parent.parent
         return ()
 

@@ -118,6 +118,10 @@ def _parse_lines(errors: list[ParseError]) -> list[str]:
         if len(inside) > 6:
             shown.append(f"{len(inside) - 6} more")
         out += wrap("            ", shown)
+    outside = Counter(display_path(e.file) for e in errors if not e.function)
+    if outside:
+        items = [f"{f} {n}" for f, n in sorted(outside.items(), key=lambda kv: (-kv[1], kv[0]))]
+        out += wrap("            outside functions: ", items, indent="              ")
     return out
 
 
