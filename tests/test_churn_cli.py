@@ -164,6 +164,8 @@ def test_same_input_same_bytes(capsys):
         ([KTREE, "--command", "BPF_LINK_CREATE"], "need --site or --function"),
         ([KTREE, "--errno", "1,2"], "--errno"),
         ([KTREE, "--errno", "EFOO"], "--errno EFOO: unknown errno EFOO"),
+        ([KTREE, "--sites", "bogus"], "invalid choice: 'bogus'"),
+        ([KTREE, "--site", "x.c:1", "--function", "f"], "not allowed with"),
         ([KTREE, "--errno", "EINVAL,EBAR"], "unknown errno EBAR"),
         ([KTREE, "--function", "link_create", "--via", "nope"], "--via nope: no such"),
         ([KTREE, "--function", "link_create", "--sites", "literal"], "--sites applies"),
