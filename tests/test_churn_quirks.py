@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from einval.churn import analysis, callgraph
+import pytest
+
+from einval.churn import analysis, callgraph, design_totals
 from einval.churn.api import load
 from einval.churn.preprocess import preprocess
+from einval.errors import InputError
 
 KTREE61 = Path(__file__).parent / "data" / "ktree61"
 
@@ -173,3 +176,26 @@ def test_literal_sites():
     # but bpf_sys_bpf's reachable
     assert every.sites_total == 14 and len(every.sites) == 13
     assert every.reachable_functions == 16
+
+
+def test_design_totals_with_literal_sites():
+    """Literal, reachable: map_lookup_elem's EINVAL, bpf_prog_load's EPERM,
+    __cgroup_bpf_attach's EPERM. explicit: __sys_bpf, map_lookup_elem,
+    bpf_prog_load, link_create, cgroup_bpf_link_attach, cgroup_bpf_attach,
+    __cgroup_bpf_attach; call sites 2 (sys_bpf, bpf_sys_bpf) + 6 x 1;
+    touched: those 7 plus sys_bpf and bpf_sys_bpf."""
+    totals = design_totals(KTREE61, sites="literal")
+    assert totals["explicit"] == {
+        "prototypes": 7,
+        "call_sites": 8,
+        "functions": 9,
+        "already_carry_log": 0,
+        "ops_ripple_prototypes": 0,
+    }
+    # attr: only cgroup_bpf_attach and __cgroup_bpf_attach lack a union
+    # bpf_attr; 1 + 1 call sites; touched adds cgroup_bpf_link_attach
+    assert totals["attr"]["prototypes"] == 2
+    assert totals["attr"]["call_sites"] == 2
+    assert totals["attr"]["functions"] == 3
+    with pytest.raises(InputError, match="sites='some'"):
+        design_totals(KTREE61, sites="some")

@@ -14,6 +14,7 @@ from pathlib import Path
 from einval.churn import analysis, bridges, callgraph
 from einval.churn.parse import ParsedFile, parse_file
 from einval.churn.tree import SourceSet, find_sources
+from einval.errors import InputError
 
 
 def load(
@@ -48,7 +49,8 @@ def _parse_all(
 def _bridges(
     root: str, files: tuple[str, ...], signature: tuple[tuple[int, int], ...]
 ) -> tuple[ParsedFile, ...]:
-    """Bridge functions; cached with the kernel/bpf files they were found for."""
+    """Bridge functions, cached with the kernel/bpf files they were found for
+    (an edit outside kernel/bpf is seen by the next process, not this one)."""
     return tuple(bridges.find(Path(root), list(_parse_all(root, files, signature))))
 
 
@@ -67,8 +69,13 @@ def design_totals(
     """Whole-subsystem churn per design: ``{"explicit": {"prototypes": n,
     "call_sites": n, "functions": n, ...}, "attr": {...}, "current": {...}}``.
 
-    Raises ``einval.errors.InputError`` for a missing or non-kernel tree.
+    ``sites`` is a key of ``analysis.SITE_DEFINITIONS``: "all" (every
+    errno and kind of site) or "literal" (``return -EINVAL/-EPERM/
+    -EOPNOTSUPP;``). Raises ``einval.errors.InputError`` for a missing or
+    non-kernel tree.
     """
+    if sites not in analysis.SITE_DEFINITIONS:
+        raise InputError(f"sites={sites!r}: expected one of all, literal")
     sources, cg = load(tree, extra_files, ops)
     summary = analysis.summarise(cg, sources.label, definition=sites)
     return {design: summary.totals[design].counts() for design in analysis.DESIGNS}
