@@ -2,7 +2,10 @@
 
 tree-sitter does not run cpp. Kernel annotations (``__user``, ``notrace``,
 ``__always_inline``...) and function-defining macros (``SYSCALL_DEFINE3``,
-``BPF_CALL_2``) otherwise turn into ERROR nodes or hide whole functions.
+``BPF_CALL_2``) otherwise turn into ERROR nodes or hide whole functions;
+so do macro lines without a semicolon (``BTF_ID(func, f)``), types passed
+to macros (``container_of(p, struct bpf_map, rcu)``) and iterator macros
+followed by their loop body (``for_each_cgroup_storage_type(t) stmt;``).
 Every rewrite here keeps the length of what it replaces, so byte offsets,
 lines and columns still point into the original file, and the original
 text can be sliced with the offsets tree-sitter reports.
@@ -62,7 +65,7 @@ class MacroFunction:
 
 def blank(match: re.Match[bytes]) -> bytes:
     """Spaces of the same length; newlines kept so lines do not move."""
-    return bytes(b if b == 0x0A else 0x20 for b in match.group(0))
+    return blank_bytes(match.group(0))
 
 
 def preprocess(src: bytes) -> tuple[bytes, list[MacroFunction]]:
