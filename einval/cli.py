@@ -143,13 +143,10 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_test(args: argparse.Namespace) -> int:
     from . import expect
 
-    paths = expect.files(args.paths or [str(catalog.folder("scenarios"))])
-    scenarios = [catalog.scenario(str(p)) for p in paths]
     runner.engine_for(args.engine)  # refuse an unknown engine before any work
-    judged = [(s, expect.judge(s, args.engine, runner.Progress())) for s in scenarios]
+    judged = expect.judge_files(args.paths, args.engine, runner.Progress())
     sys.stdout.write(report.test_text(judged))
-    return EXIT_VIOLATED if any(not o.ok for _, group in judged for o in group) \
-        else EXIT_HOLDS
+    return EXIT_HOLDS if all(j.ok for j in judged) else EXIT_VIOLATED
 
 
 def cmd_compare(args: argparse.Namespace) -> int:

@@ -26,9 +26,30 @@ def wrap(text: str, indent: str, hanging: str | None = None) -> list[str]:
 
 
 # -- traces -----------------------------------------------------------------
-def trace_lines(trace: Trace, indent: str = "  ") -> list[str]:
-    """Numbered steps: who acted, what they did, what changed; then the
-    condition that failed and the values that made it fail."""
+def trace_lines(trace: Trace, indent: str = "  ", full: bool = False) -> list[str]:
+    """Numbered steps: who acted, what they did, what changed (``full``:
+    the whole state, changed parts marked ``*``); then the condition that
+    failed and the values that made it fail."""
+    lines = context_lines(trace, indent)
+    width = len(str(len(trace.steps)))
+    for number, step in enumerate(trace.steps, start=1):
+        head = f"{indent}{number:>{width}}. "
+        pad = " " * len(head)
+        lines += wrap(f"{step.actor}: {step.name}", head, pad + "  ")
+        if full:
+            changed = {name for name, _ in step.changes}
+            for name, value in whole_state(trace, step.state):
+                mark = "* " if name in changed else "  "
+                lines += wrap(f"{mark}{name} = {value}", pad + "  ", pad + "      ")
+        else:
+            for name, value in step.changes:
+                lines += wrap(f"{name} = {value}", pad + "    ", pad + "      ")
+    return lines + failure_lines(trace, indent)
+
+
+def context_lines(trace: Trace, indent: str = "  ") -> list[str]:
+    """What a reader must know before step 1: the assumptions the trace
+    relies on, and the initial values that are not empty."""
     lines = []
     given = [trace.model.variables[i].assumption for i in assumptions_read(trace)]
     if given:
@@ -38,18 +59,22 @@ def trace_lines(trace: Trace, indent: str = "  ") -> list[str]:
                if value not in ("[]", "NULL")]
     if initial:
         lines += wrap("initially: " + ", ".join(initial), indent, indent + "  ")
-    width = len(str(len(trace.steps)))
-    for number, step in enumerate(trace.steps, start=1):
-        head = f"{indent}{number:>{width}}. "
-        pad = " " * len(head)
-        lines += wrap(f"{step.actor}: {step.name}", head, pad + "  ")
-        for name, value in step.changes:
-            lines += wrap(f"{name} = {value}", pad + "    ", pad + "      ")
+    return lines
+
+
+def failure_lines(trace: Trace, indent: str = "  ") -> list[str]:
+    """The condition that failed and the values that made it false."""
+    lines: list[str] = []
     if trace.failed is not None:
         lines += wrap(f"fails: {trace.failed.label}", indent, indent + "  ")
         for name, value in trace.failed_values():
             lines += wrap(f"{name} = {value}", indent + "    ", indent + "      ")
     return lines
+
+
+def whole_state(trace: Trace, state: tuple[int, ...]) -> list[tuple[str, str]]:
+    """Every view of ``state``: what ``--full`` shows after each step."""
+    return [(view.name, view.render(state)) for view in trace.model.views]
 
 
 def assumptions_read(trace: Trace) -> list[int]:
@@ -254,22 +279,44 @@ def to_json(command: str, results: Sequence[Result], **extra) -> str:
 
 # -- test -------------------------------------------------------------------
 def test_text(judged) -> str:
-    """Per scenario file, one line per expectation: ok or MISMATCH."""
+    """Per scenario file, herd7-style: the file, the command that re-runs
+    it, hashes of what ran, one ``Observation`` line per design and
+    property with the expected verdict and Ok or MISMATCH, the actions
+    that never fired, then the file's own Ok/MISMATCH.
+
+    ``Observation`` lines are never wrapped, so that ``grep`` finds each
+    whole; they are the one thing allowed past 72 columns.
+    """
     lines: list[str] = []
     total = bad = 0
-    for scenario, outcomes in judged:
-        lines.append(f"{scenario.source}")
-        dw = max(len(o.expectation.design) for o in outcomes)
-        pw = max(len(o.result.property) for o in outcomes)
-        for o in outcomes:
+    for j in judged:
+        s = j.scenario
+        head = f"Test {s.name} ({s.source})"
+        lines += wrap(head + (f": {s.description}" if s.description else ""), "", "  ")
+        lines.append(f"Command {j.command}")
+        for what, value in j.hashes:
+            lines += wrap(f"Hash {what} {value}", "", "  ")
+        for o in j.outcomes:
             total += 1
             bad += not o.ok
-            mark = "ok" if o.ok else "MISMATCH"
-            text = f"{mark:<8}  {o.expectation.design:<{dw}}  {o.result.property:<{pw}}  "
-            text += str(o.result.verdict)
-            if not o.ok:
-                text += f"; expected {o.expectation.verdict}"
-            lines += wrap(text, "  ", " " * (16 + dw + pw))
+            e = o.expectation
+            text = (f"Observation {s.name} {e.design} {o.result.property} {o.observed} "
+                    f"{o.violating} {o.total} expect {e.verdict} ")
+            text += "Ok" if o.ok else f"MISMATCH: {o.result.verdict}"
+            lines.append(text)
+        groups: dict[tuple[str, ...], list[str]] = {}
+        for design, idle in j.silent.items():
+            if idle:
+                groups.setdefault(tuple(idle), []).append(design)
+        for idle, designs in groups.items():
+            who = ("every design" if len(designs) == len(j.silent) > 1
+                   else ", ".join(designs))
+            lines += wrap(f"Coverage {s.name} ({who}): never fired: "
+                          + "; ".join(idle), "", "  ")
+        met = sum(o.ok for o in j.outcomes)
+        lines.append(f"{'Ok' if j.ok else 'MISMATCH'} {s.name}: {met} of "
+                     f"{len(j.outcomes)} as expected")
+        lines.append("")
     lines.append(f"einval test: {total} expectations in {len(judged)} files: "
                  f"{total - bad} ok, {bad} mismatched")
     return "\n".join(lines) + "\n"
