@@ -25,9 +25,17 @@ class _Parser(argparse.ArgumentParser):
         raise InputError(f"{message} (see '{self.prog} --help')")
 
 
-def _add_run_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", choices=("text", "json"), default="text",
-                   help="plain text for mail (72 columns) or JSON")
+def _add_run_options(p: argparse.ArgumentParser,
+                     formats: tuple[str, ...] = ("text", "json")) -> None:
+    p.add_argument("--format", choices=formats, default="text",
+                   help="plain text for mail (72 columns) or " + ", ".join(formats[1:]))
+    p.add_argument("--trace", choices=("text", "lanes", "itf", "dot", "svg"),
+                   default="text",
+                   help="counterexamples as numbered steps (text), one column per "
+                        "actor (lanes), or one trace as ITF JSON, a DOT or SVG "
+                        "state graph")
+    p.add_argument("--full", action="store_true",
+                   help="show whole states after each step, not just changes")
     p.add_argument("--engine", default="explicit",
                    help="explicit (BFS), z3 (BMC + induction), or both, which "
                         "fails loudly if they disagree (default: explicit)")
@@ -58,6 +66,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--property", action="append", metavar="P",
                    help="a property name or .py file (repeatable; default: all)")
     _add_run_options(p)
+    p.add_argument("--all", action="store_true",
+                   help="every distinct way a property breaks, one trace each")
+    p.add_argument("--witness", action="store_true",
+                   help="for a property that holds, the shortest trace where a "
+                        "call fails and its caller reads the explanation")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("test", help="judge the [expect] tables of scenario files")
@@ -72,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="restrict to these scenarios (repeatable; default: all)")
     p.add_argument("--kernel", metavar="TREE",
                    help="add code-churn columns measured on this kernel tree")
-    _add_run_options(p)
+    _add_run_options(p, ("text", "json", "markdown", "html"))
     p.set_defaults(func=cmd_compare)
 
     try:
@@ -133,10 +146,18 @@ def cmd_check(args: argparse.Namespace) -> int:
     scenarios = _scenarios(args)
     results = runner.run(designs, scenarios, properties, args.engine, runner.Progress(),
                          args.why)
-    if args.format == "json":
+    from .render import choose, traces
+
+    results = choose.clarify(results)
+    show = traces.Show(args.trace, args.full, args.all, args.witness)
+    models = (choose.models_for(designs, scenarios, properties) if args.witness
+              else None)
+    if args.trace in traces.FILE_STYLES:
+        sys.stdout.write(traces.document(traces.select(results, show, models), show))
+    elif args.format == "json":
         sys.stdout.write(report.to_json("check", results, engine=args.engine))
     else:
-        sys.stdout.write(report.check_text(results))
+        sys.stdout.write(report.check_text(results, show, models))
     return _status(results)
 
 
@@ -157,13 +178,25 @@ def cmd_compare(args: argparse.Namespace) -> int:
                          args.why)
     names = [s.name for s in scenarios]
     churn = _churn_columns(args.kernel, designs) if args.kernel else None
+    from .render import choose, traces
+
+    results = choose.clarify(results)
+    show = traces.Show(args.trace, args.full)
+    if args.trace in traces.FILE_STYLES:
+        raise InputError(f"--trace {args.trace} writes one trace: use it with "
+                         "'einval check'")
     if args.format == "json":
         extra = {"engine": args.engine, "scenarios": names}
         if churn is not None:
             extra["churn"] = churn
         sys.stdout.write(report.to_json("compare", results, **extra))
+    elif args.format in ("markdown", "html"):
+        from .render import html, markdown
+
+        writer = markdown if args.format == "markdown" else html
+        sys.stdout.write(writer.compare(results, names, show))
     else:
-        sys.stdout.write(report.compare_text(results, names, churn))
+        sys.stdout.write(report.compare_text(results, names, churn, show))
     return EXIT_HOLDS
 
 

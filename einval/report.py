@@ -95,8 +95,14 @@ def assumptions_read(trace: Trace) -> list[int]:
 
 
 # -- check ------------------------------------------------------------------
-def check_text(results: Sequence[Result]) -> str:
-    """Per design and scenario: one verdict line per property, then traces."""
+def check_text(results: Sequence[Result], show=None, models=None) -> str:
+    """Per design and scenario: one verdict line per property, then traces
+    (``show``: a ``render.traces.Show``; ``models``, by (design,
+    scenario), are needed for witnesses only)."""
+    from .render import traces
+
+    show = show or traces.Show()
+    shown = traces.select(results, show, models)
     lines: list[str] = []
     groups: dict[tuple[str, str], list[Result]] = {}
     for r in results:
@@ -116,12 +122,11 @@ def check_text(results: Sequence[Result]) -> str:
             if r.verdict.assumptions:
                 lines += wrap(f"{r.property} needs: " + "; ".join(r.verdict.assumptions),
                               "  ", "    ")
-        for r in group:
-            if r.verdict.trace is not None:
+        for one in shown:
+            if any(one.result is r for r in group):
                 lines.append("")
-                lines.append(f"  {r.property}: shortest counterexample, "
-                             f"{len(r.verdict.trace.steps)} steps")
-                lines += trace_lines(r.verdict.trace, "    ")
+                lines += wrap(one.title, "  ", "    ")
+                lines += traces.lines(one, show, "    ")
         lines.append("")
     lines.append(summary_line(results))
     return "\n".join(lines) + "\n"
@@ -198,13 +203,25 @@ def _churn_cells(churn: dict | None, design: str) -> list[str]:
     return [str(figures["prototypes"]), str(figures["call_sites"])]
 
 
-def compare_text(results: Sequence[Result], scenarios: Sequence[str],
-                 churn: dict | None = None) -> str:
-    designs, properties, table = cells(results)
+def compare_heading(results: Sequence[Result], scenarios: Sequence[str]) -> str:
+    """One sentence: what was compared, over what, how many states."""
+    designs = dict.fromkeys(r.design for r in results)
+    properties = dict.fromkeys(r.property for r in results)
     states = sum({(r.design, r.scenario): r.states for r in results}.values())
-    lines = wrap(f"einval compare: {len(designs)} designs x {len(properties)} "
-                 f"properties over {len(scenarios)} scenarios "
-                 f"({', '.join(scenarios)}); {states} states explored", "", "  ")
+    return (f"einval compare: {len(designs)} designs x {len(properties)} "
+            f"properties over {len(scenarios)} scenarios "
+            f"({', '.join(scenarios)}); {states} states explored")
+
+
+LEGEND = ("holds: no violation in any scenario, every reachable state "
+          "explored and the property's witness reached. violated: see the "
+          "shortest counterexample below.")
+
+
+def compare_text(results: Sequence[Result], scenarios: Sequence[str],
+                 churn: dict | None = None, show=None) -> str:
+    designs, properties, table = cells(results)
+    lines = wrap(compare_heading(results, scenarios), "", "  ")
     lines.append("")
     lines += matrix_lines(designs, properties, table, churn)
     lines.append("")
@@ -212,35 +229,69 @@ def compare_text(results: Sequence[Result], scenarios: Sequence[str],
         lines += wrap("protos, sites: function prototypes that gain a parameter and "
                       "call sites to edit so that every reachable error site can "
                       "report (see 'einval churn').", "")
-    lines += wrap("holds: no violation in any scenario, every reachable state "
-                  "explored and the property's witness reached. violated: see the "
-                  "shortest counterexample below.", "")
+    lines += wrap(LEGEND, "")
     for d in designs:
         for p in properties:
             cell = table[d, p]
             if not cell.note:
                 continue
             lines.append("")
-            lines += footnote(cell, d, p)
+            lines += footnote(cell, d, p, show)
     return "\n".join(lines) + "\n"
 
 
-def footnote(cell: Cell, design: str, prop: str) -> list[str]:
+@dataclass
+class Note:
+    """What a footnote says: a headline, the lines under it, and for a
+    violation the trace it shows (in the scenario with the shortest)."""
+
+    number: int
+    headline: str
+    details: list[str]
+    trace: Trace | None
+
+
+def note_of(cell: Cell, design: str, prop: str) -> Note:
     bad = [r for r in cell.results if r.verdict.kind == cell.kind]
     if cell.kind == "violated":
         best = min(bad, key=lambda r: len(r.verdict.trace.steps))
         others = [r.scenario for r in bad if r is not best]
-        n = len(best.verdict.trace.steps)
-        lines = wrap(f"[{cell.note}] {design} violates {prop} in {best.scenario}", "",
-                     "    ")
-        lines.append(f"    shortest counterexample: {n} steps")
+        details = [f"shortest counterexample: {len(best.verdict.trace.steps)} steps"]
         if others:
-            lines += wrap(f"also violated in: {', '.join(others)}", "    ")
-        return lines + trace_lines(best.verdict.trace, "  ")
-    lines = wrap(f"[{cell.note}] {design}: {prop} is unknown", "")
-    for r in bad:
-        lines += wrap(f"{r.scenario}: {r.verdict.detail}", "  ", "    ")
-    return lines
+            details.append(f"also violated in: {', '.join(others)}")
+        return Note(cell.note, f"{design} violates {prop} in {best.scenario}",
+                    details, best.verdict.trace)
+    return Note(cell.note, f"{design}: {prop} is unknown",
+                [f"{r.scenario}: {r.verdict.detail}" for r in bad], None)
+
+
+def notes(results: Sequence[Result]) -> list[Note]:
+    """Every footnote of the compare table, in table order."""
+    designs, properties, table = cells(results)
+    return [note_of(table[d, p], d, p) for d in designs for p in properties
+            if table[d, p].note]
+
+
+def footnote(cell: Cell, design: str, prop: str, show=None) -> list[str]:
+    note = note_of(cell, design, prop)
+    lines = wrap(f"[{note.number}] {note.headline}", "", "    ")
+    if note.trace is None:
+        for text in note.details:
+            lines += wrap(text, "  ", "    ")
+        return lines
+    lines.append(f"    {note.details[0]}")
+    for text in note.details[1:]:
+        lines += wrap(text, "    ")
+    return lines + footnote_trace(note.trace, show)
+
+
+def footnote_trace(trace: Trace, show=None, indent: str = "  ") -> list[str]:
+    """A footnote's trace as text, or as lanes with ``--trace lanes``."""
+    if show is not None and show.trace == "lanes":
+        from .render import lanes
+
+        return lanes.chart(trace, indent)
+    return trace_lines(trace, indent, full=bool(show and show.full))
 
 
 # -- JSON -------------------------------------------------------------------

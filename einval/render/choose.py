@@ -50,6 +50,16 @@ def witness(model: Model, check: Check) -> Trace | None:
     return spaces.clearest_trace(space, spaces.satisfying(space, check.witness))
 
 
+def models_for(designs: Sequence, scenarios: Sequence, properties: Sequence
+               ) -> dict[tuple[str, str], Model]:
+    """The ground model of each (design, scenario), keyed by their names,
+    as the runner builds them (for witnesses of holding properties)."""
+    from .. import world
+
+    return {(d.name, s.name): world.build(s, d, properties)[0]
+            for d in designs for s in scenarios}
+
+
 def clarify(results: Sequence[Result]) -> list[Result]:
     """``results`` with each counterexample replaced by the clearest one of
     the same length (fewest context switches).  The length never changes:
