@@ -124,11 +124,18 @@ def source_hash(cls: type) -> str:
 
 
 def model_hash(model: Model) -> str:
-    """The ground model as ``einval show`` prints it: what the engines ran,
-    world and einval version included."""
-    from .render import model_text
-
-    return digest(model_text.text(model).encode())
+    """The ground model less its name: every variable (domain, initial
+    value, kind), action (actor, guard, updates) and check, as data.
+    What the engines ran, whatever the file was called."""
+    parts: list[object] = [
+        [(v.name, v.domain.labels, v.init, v.sort, v.frozen, v.hidden, v.assumption)
+         for v in model.variables],
+        [(a.actor, a.name, a.lane, repr(a.guard), [(i, repr(e)) for i, e in a.updates])
+         for a in model.actions],
+        [(c.name, [(x.label, repr(x.expr)) for x in c.always],
+          (c.witness.label, repr(c.witness.expr))) for c in model.checks],
+    ]
+    return digest(json.dumps(parts, ensure_ascii=True).encode())
 
 
 def command_line(scenario: Scenario, engine: str) -> str:

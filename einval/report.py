@@ -335,15 +335,17 @@ def test_text(judged) -> str:
     property with the expected verdict and Ok or MISMATCH, the actions
     that never fired, then the file's own Ok/MISMATCH.
 
-    ``Observation`` lines are never wrapped, so that ``grep`` finds each
-    whole; they are the one thing allowed past 72 columns.
+    ``Observation``, ``File`` and ``Command`` lines are never wrapped, so
+    that ``grep`` finds each whole and a path or command pastes whole;
+    they are the only lines allowed past 72 columns.
     """
     lines: list[str] = []
     total = bad = 0
     for j in judged:
         s = j.scenario
-        head = f"Test {s.name} ({s.source})"
-        lines += wrap(head + (f": {s.description}" if s.description else ""), "", "  ")
+        lines += wrap(f"Test {s.name}" + (f": {s.description}" if s.description
+                                           else ""), "", "  ")
+        lines.append(f"File {s.source}")
         lines.append(f"Command {j.command}")
         for what, value in j.hashes:
             lines += wrap(f"Hash {what} {value}", "", "  ")

@@ -98,13 +98,18 @@ def _domain_text(variable: Variable) -> str:
 
 def lines(model: Model) -> list[str]:
     """The whole ground model, 72 columns wide."""
-    printer = Printer(model)
     space = spaces.of(model)
-    fired = space.fired()
     out = _wrap(f"{model.name}: {len(model.variables)} variables, "
                 f"{len(model.actions)} actions, {len(space.states)} reachable "
                 "states", "", "  ")
-    out += ["", "variables (domain; initial value):"]
+    return out + [""] + body(model, space.fired())
+
+
+def body(model: Model, fired: set[int] | None = None) -> list[str]:
+    """Variables, actions and checks, without the header.  ``fired``: the
+    actions that fired, to mark the others (None: no marks)."""
+    printer = Printer(model)
+    out = ["variables (domain; initial value):"]
     for v in model.variables:
         kind = "frozen " if v.frozen else "hidden " if v.hidden else ""
         init = _label(v.domain, v.init, v.sort)
@@ -118,7 +123,7 @@ def lines(model: Model) -> list[str]:
         head = f"  {number:>{width}}. "
         pad = " " * len(head)
         out += _wrap(f"{action.actor}: {action.name}", head, pad + "  ")
-        if number - 1 not in fired:
+        if fired is not None and number - 1 not in fired:
             out += [f"{pad}never fires in this scenario"]
         guard = printer.conjuncts(action.guard) or ["TRUE"]
         for i, part in enumerate(guard):
