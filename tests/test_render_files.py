@@ -40,7 +40,7 @@ def test_an_itf_trace_loads_with_itf_py_and_replays(capsys):
     assert [s.meta["index"] for s in loaded.states] == list(range(6))
     # Decode each ITF state back to the model's numbers and replay the steps.
     actions = []
-    for before, after in zip(loaded.states, loaded.states[1:]):
+    for after in loaded.states[1:]:
         [number] = [i for i, a in enumerate(model.actions)
                     if a.name == after.meta["action"] and a.actor == after.meta["actor"]]
         actions.append(number)
