@@ -139,3 +139,17 @@ def test_a_vacuous_property_has_no_witness():
     never = type(check.witness)("never", check.witness.expr & ~check.witness.expr)
     assert choose.witness(model, type(check)(check.name, check.summary,
                                              check.always, never)) is None
+
+
+def test_a_length_the_graph_does_not_confirm_is_a_disagreement():
+    from dataclasses import replace
+
+    model = build("per-cpu", "cpu-migration")
+    [r] = [x for x in explicit.check_model(model) if x.property == "attribution"]
+    trace = r.verdict.trace
+    longer = replace(trace, steps=trace.steps + trace.steps[-1:])
+    forged = replace(r, verdict=replace(r.verdict, trace=longer))
+    with pytest.raises(choose.EngineDisagreement, match="has 8 steps, the explored "
+                       "graph's 7"):
+        choose.clarify([forged])
+    assert choose.clarify([forged], limit=10) == [forged]  # too large: kept as is
