@@ -14,8 +14,10 @@ how many of the reachable states break the property (``violating``)
 out of all reachable states (``total``), counted on the explicit
 engine's full exploration whatever engine gave the verdict.  ``Never``
 means no reachable state breaks it, ``Sometimes`` some do, ``Always``
-all do.  States, not traces: their number is finite and the same in
-every process, while the number of traces grows with every interleaving.
+all do; when a bound cut the exploration short the counts are of the
+states explored, and the total is written with a ``+``.  States, not
+traces: their number is finite and the same in every process, while the
+number of traces grows with every interleaving.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ class Outcome:
     result: Result
     violating: int = 0
     total: int = 0
+    complete: bool = True  # False: a bound cut the exploration short
 
     @property
     def ok(self) -> bool:
@@ -174,7 +177,7 @@ def judge_file(scenario: Scenario, engine: str = "explicit",
         known.extend(p for p in props if p not in known)
     judged = Judged(scenario, [], command_line(scenario, engine))
     judged.hashes.append(("scenario", scenario_hash(scenario)))
-    results: dict[tuple[str, str], tuple[Result, int, int]] = {}
+    results: dict[tuple[str, str], tuple[Result, int, int, bool]] = {}
     used_props: dict[str, type] = {}
     for number, (spec, (choice, props)) in enumerate(plan.items(), start=1):
         order = sorted(props, key=lambda p: (p.order, p.name))
@@ -187,7 +190,7 @@ def judge_file(scenario: Scenario, engine: str = "explicit",
         for r in check(model, progress=progress.states):
             r.design, r.scenario = spec, scenario.name
             bad = len(spaces.failing(space, model.check(r.property)))
-            results[spec, r.property] = (r, bad, len(space.states))
+            results[spec, r.property] = (r, bad, len(space.states), space.complete)
         for p in order:
             used_props.setdefault(p.name, p)
     progress.done()

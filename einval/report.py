@@ -354,7 +354,8 @@ def test_text(judged) -> str:
             bad += not o.ok
             e = o.expectation
             text = (f"Observation {s.name} {e.design} {o.result.property} {o.observed} "
-                    f"{o.violating} {o.total} expect {e.verdict} ")
+                    f"{o.violating} {o.total}{'' if o.complete else '+'} "
+                    f"expect {e.verdict} ")
             text += "Ok" if o.ok else f"MISMATCH: {o.result.verdict}"
             lines.append(text)
         groups: dict[tuple[str, ...], list[str]] = {}

@@ -153,3 +153,13 @@ def test_a_length_the_graph_does_not_confirm_is_a_disagreement():
                        "graph's 7"):
         choose.clarify([forged])
     assert choose.clarify([forged], limit=10) == [forged]  # too large: kept as is
+
+
+def test_all_gives_up_in_plain_words_on_a_large_search(capsys, monkeypatch):
+    monkeypatch.setattr(choose, "DISTINCT_LIMIT", 20)
+    status = main(["check", "--design", "per-cpu", "--scenario", "cpu-migration",
+                   "--property", "attribution", "--all"])
+    out = capsys.readouterr().out
+    assert status == 1
+    assert ("attribution: shortest counterexample, 7 steps (--all gave up: more "
+            "than 20 (state, actor set) pairs)") in " ".join(out.split())

@@ -193,3 +193,15 @@ def test_text_lines_fit_72_columns_except_whole_lines(capsys, by_hand):
     for line in out.splitlines():
         assert line.startswith(("Observation ", "Command ", "File ")) \
             or len(line) <= 72, line
+
+
+def test_a_bound_marks_the_total(capsys, tmp_path):
+    path = tmp_path / "bounded.toml"
+    path.write_text(BY_HAND.replace("buffer_slots = 2", "buffer_slots = 2\nmax_states = 10")
+                    .replace('stateful-get.attribution = "violated"',
+                             'stateful-get.attribution = "unknown"')
+                    .replace('task-struct = "holds"', 'task-struct = "unknown"'))
+    status, out, _ = run(capsys, "test", str(path))
+    assert status == 0
+    rows = [line.split() for line in out.splitlines() if line.startswith("Observation")]
+    assert rows and all(row[5:7] == ["0", "10+"] for row in rows)

@@ -108,7 +108,7 @@ class Way:
     trace: Trace
 
 
-def distinct(model: Model, check: Check, limit: int = DISTINCT_LIMIT) -> list[Way]:
+def distinct(model: Model, check: Check, limit: int | None = None) -> list[Way]:
     """Every distinct way ``check`` breaks, one shortest trace each.
 
     Two counterexamples are the same way when they break the same
@@ -118,6 +118,7 @@ def distinct(model: Model, check: Check, limit: int = DISTINCT_LIMIT) -> list[Wa
     out.  Searched breadth-first over (state, lanes so far), never past a
     violating state, so each way's first trace is a shortest one.
     """
+    limit = DISTINCT_LIMIT if limit is None else limit
     base = spaces.of(model)
     bad = spaces.failing(base, check)
     lanes = [a.lane or a.actor for a in model.actions]

@@ -11,7 +11,7 @@ what a step does; the explored states and their depths are the same.
 
 from __future__ import annotations
 
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -72,15 +72,22 @@ def explore(model: Model) -> Space:
     return space
 
 
-_SPACES: dict[int, tuple[Model, Space]] = {}
+#: Explored spaces of the models most recently asked about, newest last:
+#: a run asks about one model several times (counts, clearest trace,
+#: coverage), never about many at once, so a few are enough.
+_SPACES: OrderedDict[int, tuple[Model, Space]] = OrderedDict()
+KEEP = 8
 
 
 def of(model: Model) -> Space:
-    """The space of ``model``, explored once per model object."""
-    found = _SPACES.get(id(model))
+    """The space of ``model``, explored once while it is among the last
+    ``KEEP`` models asked about."""
+    found = _SPACES.pop(id(model), None)
     if found is None or found[0] is not model:
         found = (model, explore(model))
-        _SPACES[id(model)] = found
+    _SPACES[id(model)] = found
+    while len(_SPACES) > KEEP:
+        _SPACES.popitem(last=False)
     return found[1]
 
 

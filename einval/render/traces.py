@@ -52,8 +52,14 @@ def select(results: Sequence[Result], show: Show,
         trace = r.verdict.trace
         if r.verdict.kind == "violated" and trace is not None:
             check = trace.model.check(r.property)
-            if show.all:
-                ways = choose.distinct(trace.model, check)
+            try:
+                ways = choose.distinct(trace.model, check) if show.all else None
+            except choose.TooLarge as err:
+                out.append(Shown(r, f"{r.property}: shortest counterexample, "
+                                 f"{len(trace.steps)} steps (--all gave up: {err})",
+                                 trace, check))
+                continue
+            if ways is not None:
                 for n, way in enumerate(ways, start=1):
                     out.append(Shown(r, f"{r.property}: way {n} of {len(ways)} "
                                      f"({', '.join(way.lanes)}), {len(way.trace.steps)} "
