@@ -155,7 +155,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.trace in traces.FILE_STYLES:
         sys.stdout.write(traces.document(traces.select(results, show, models), show))
     elif args.format == "json":
-        sys.stdout.write(report.to_json("check", results, engine=args.engine))
+        shown = traces.select(results, show, models) if args.all or args.witness \
+            else None
+        sys.stdout.write(report.to_json("check", results, shown, engine=args.engine))
     else:
         sys.stdout.write(report.check_text(results, show, models))
     return _status(results)

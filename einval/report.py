@@ -322,9 +322,25 @@ def result_json(r: Result) -> dict:
     return out
 
 
-def to_json(command: str, results: Sequence[Result], **extra) -> str:
-    doc = {"einval": __version__, "command": command, **extra,
-           "results": [result_json(r) for r in results]}
+def to_json(command: str, results: Sequence[Result], shown=None, **extra) -> str:
+    """The results as JSON; ``shown`` (``render.traces.select``), when
+    given, adds each result's ``ways`` (``--all``) and ``witness``."""
+    out = []
+    for r in results:
+        item = result_json(r)
+        for one in shown or []:
+            if one.result is not r:
+                continue
+            trace = {"title": one.title, "depth": len(one.trace.steps),
+                     "trace": trace_json(one.trace)}
+            if one.trace.failed is not None:
+                trace["failed"] = {"condition": one.trace.failed.label,
+                                   "values": dict(one.trace.failed_values())}
+                item.setdefault("ways", []).append(trace)
+            else:
+                item["witness"] = trace
+        out.append(item)
+    doc = {"einval": __version__, "command": command, **extra, "results": out}
     return json.dumps(doc, indent=2) + "\n"
 
 

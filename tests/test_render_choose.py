@@ -163,3 +163,21 @@ def test_all_gives_up_in_plain_words_on_a_large_search(capsys, monkeypatch):
     assert status == 1
     assert ("attribution: shortest counterexample, 7 steps (--all gave up: more "
             "than 20 (state, actor set) pairs)") in " ".join(out.split())
+
+
+def test_json_carries_ways_and_witnesses(capsys):
+    import json
+
+    status = main(["check", "--design", "per-cpu", "--scenario", "cpu-migration",
+                   "--all", "--witness", "--format", "json"])
+    doc = json.loads(capsys.readouterr().out)
+    assert status == 1
+    by_prop = {r["property"]: r for r in doc["results"]}
+    ways = by_prop["attribution"]["ways"]
+    assert [w["depth"] for w in ways] == [7, 7]
+    assert {w["failed"]["condition"] for w in ways} == {
+        "every message retrieved for T1#1 was emitted by T1#1",
+        "every message retrieved for T2#1 was emitted by T2#1"}
+    witness = by_prop["no-foreign-output"]["witness"]
+    assert witness["trace"][-1]["action"].startswith("reads the explanation of")
+    assert "ways" not in by_prop["no-foreign-output"]
