@@ -150,3 +150,17 @@ def test_html_in_a_headless_browser(outputs, tmp_path):
     assert seen["charts"] and len(seen["charts"]) == len(seen["links"])
     for chart in seen["charts"]:
         assert chart["visible"] > 0 and chart["overflow"] == 0 and chart["lanes"] >= 1
+
+
+def test_compare_footnotes_as_lanes_fit_72_columns(capsys):
+    out = compare(capsys, "--trace", "lanes")
+    assert "     T1                                P1" in out
+    assert all(len(line) <= 72 for line in out.splitlines())
+
+
+def test_compare_refuses_a_one_trace_format(capsys):
+    status = main(["compare", "--scenario", "bpf-fentry", "--trace", "itf"])
+    out, err = capsys.readouterr()
+    assert status == 2 and out == ""
+    assert err == ("einval: error: --trace itf writes one trace: use it with "
+                   "'einval check'\n")
