@@ -4,9 +4,10 @@ The explicit engine keeps one action per pair of states, enough for a
 shortest counterexample.  Choosing *which* shortest counterexample to
 show (the clearest, one per distinct way a property breaks, a witness)
 needs every action between every pair of states, so this module
-re-explores the model breadth-first and keeps them all.  It reuses the
-engine's compiled successor function, so the two cannot disagree on
-what a step does; the explored states and their depths are the same.
+re-explores the model breadth-first and keeps them all, every state as
+a tuple of ints and without symmetry reduction (a trace names threads).
+It reuses the engine's compiled successor function, so the two cannot
+disagree on what a step does, and the depth of each state is the same.
 """
 
 from __future__ import annotations
@@ -53,7 +54,8 @@ def explore(model: Model) -> Space:
         current = queue.popleft()
         depth = space.depth[current]
         out: list[tuple[int, int]] = []
-        for action, nxt in successors(space.states[current]):
+        for action, packed in successors(space.states[current]):
+            nxt = tuple(packed)  # the engine may pack states into bytes
             target = index.get(nxt)
             if target is None:
                 if model.max_depth is not None and depth >= model.max_depth:
