@@ -78,6 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="scenario files or folders (default: the shipped scenarios)")
     p.add_argument("--engine", default="explicit",
                    help="explicit, z3, or both (default: explicit)")
+    p.add_argument("--trace", choices=("text", "lanes"), default="text",
+                   help="unexpected counterexamples as numbered steps or lanes")
+    p.add_argument("--full", action="store_true",
+                   help="show whole states after each step, not just changes")
     p.set_defaults(func=cmd_test)
 
     p = sub.add_parser("compare", help="every design x property over every scenario")
@@ -167,8 +171,10 @@ def cmd_test(args: argparse.Namespace) -> int:
     from . import expect
 
     runner.engine_for(args.engine)  # refuse an unknown engine before any work
+    from .render.traces import Show
+
     judged = expect.judge_files(args.paths, args.engine, runner.Progress())
-    sys.stdout.write(report.test_text(judged))
+    sys.stdout.write(report.test_text(judged, Show(args.trace, args.full)))
     return EXIT_HOLDS if all(j.ok for j in judged) else EXIT_VIOLATED
 
 

@@ -159,6 +159,7 @@ def judge(scenario: Scenario, engine: str = "explicit",
 def judge_file(scenario: Scenario, engine: str = "explicit",
                progress: runner.Progress | None = None) -> Judged:
     """Every expectation of ``scenario`` judged, with hashes and coverage."""
+    from .render import choose
     from .render import space as spaces
 
     if not scenario.expectations:
@@ -187,8 +188,10 @@ def judge_file(scenario: Scenario, engine: str = "explicit",
         judged.hashes.append((f"design {spec}", f"{source_hash(choice.design)} "
                               f"model {model_hash(model)}"))
         judged.silent[spec] = never_fired(model, space.fired())
-        for r in check(model, progress=progress.states):
+        found = check(model, progress=progress.states)
+        for r in found:
             r.design, r.scenario = spec, scenario.name
+        for r in choose.clarify(found):
             bad = len(spaces.failing(space, model.check(r.property)))
             results[spec, r.property] = (r, bad, len(space.states), space.complete)
         for p in order:

@@ -345,11 +345,12 @@ def to_json(command: str, results: Sequence[Result], shown=None, **extra) -> str
 
 
 # -- test -------------------------------------------------------------------
-def test_text(judged) -> str:
+def test_text(judged, show=None) -> str:
     """Per scenario file, herd7-style: the file, the command that re-runs
     it, hashes of what ran, one ``Observation`` line per design and
-    property with the expected verdict and Ok or MISMATCH, the actions
-    that never fired, then the file's own Ok/MISMATCH.
+    property with the expected verdict and Ok or MISMATCH, the clearest
+    counterexample of each unexpected violation (``show``: text or lanes),
+    the actions that never fired, then the file's own Ok/MISMATCH.
 
     ``Observation``, ``File`` and ``Command`` lines are never wrapped, so
     that ``grep`` finds each whole and a path or command pastes whole;
@@ -374,6 +375,12 @@ def test_text(judged) -> str:
                     f"expect {e.verdict} ")
             text += "Ok" if o.ok else f"MISMATCH: {o.result.verdict}"
             lines.append(text)
+        for o in j.outcomes:
+            trace = o.result.verdict.trace
+            if not o.ok and trace is not None:
+                lines += wrap(f"Counterexample {s.name} {o.expectation.design} "
+                              f"{o.result.property}: {len(trace.steps)} steps", "", "  ")
+                lines += footnote_trace(trace, show)
         groups: dict[tuple[str, ...], list[str]] = {}
         for design, idle in j.silent.items():
             if idle:

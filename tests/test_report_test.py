@@ -227,3 +227,17 @@ def test_a_bound_marks_the_total(capsys, tmp_path):
     assert status == 0
     rows = [line.split() for line in out.splitlines() if line.startswith("Observation")]
     assert rows and all(row[5:7] == ["0", "10+"] for row in rows)
+
+
+def test_an_unexpected_violation_shows_its_counterexample(capsys, tmp_path):
+    path = tmp_path / "surprise.toml"
+    path.write_text(BY_HAND.replace('stateful-get.attribution = "violated"',
+                                    'stateful-get.attribution = "holds"'))
+    status, out, _ = run(capsys, "test", str(path), "--trace", "lanes")
+    assert status == 1
+    lines = out.splitlines()
+    i = lines.index("Counterexample surprise stateful-get attribution: 8 steps")
+    assert lines[i + 3].split() == ["G1", "G2", "Go", "scheduler"]
+    assert lines[i + 1:].index("  fails: every message retrieved for G1#1 was emitted "
+                               "by G1#1") > 0
+    assert all(len(line) <= 72 for line in lines[i:i + 40])
