@@ -17,7 +17,7 @@ def test_show_prints_variables_actions_and_checks(capsys):
     lines = out.splitlines()
     assert lines[0].startswith("task-struct in one-thread: ")
     assert "variables (domain; initial value):" in lines
-    assert '  log_ptr[T1]  {NULL, "&log[T1]"}; initially NULL' in lines
+    assert '  log_ptr[T1]           {NULL, "&log[T1]"}; initially NULL' in lines
     start = lines.index("  1. T1: bpf() call T1#1 enters the kernel")
     assert lines[start + 1:start + 5] == [
         '     when: pc[T1] = "0:T1#1 entry"',
@@ -32,7 +32,8 @@ def test_show_prints_variables_actions_and_checks(capsys):
 def test_show_names_the_assumptions_of_frozen_variables(capsys):
     _, out, _ = run(capsys, "show", "stateful-get", "go-pinned")
     lines = out.splitlines()
-    i = lines.index("  pinned[G1]  frozen BOOLEAN; initially TRUE")
+    [i] = [n for n, line in enumerate(lines)
+           if line.split() == ["pinned[G1]", "frozen", "BOOLEAN;", "initially", "TRUE"]]
     assert "runtime.LockOSThread" in lines[i + 1]
 
 

@@ -110,10 +110,11 @@ def body(model: Model, fired: set[int] | None = None) -> list[str]:
     actions that fired, to mark the others (None: no marks)."""
     printer = Printer(model)
     out = ["variables (domain; initial value):"]
+    width = min(22, max((len(v.name) for v in model.variables), default=0))
     for v in model.variables:
         kind = "frozen " if v.frozen else "hidden " if v.hidden else ""
         init = _label(v.domain, v.init, v.sort)
-        out += _wrap(f"{v.name}  {kind}{_domain_text(v)}; initially {init}",
+        out += _wrap(f"{v.name:<{width}}  {kind}{_domain_text(v)}; initially {init}",
                      "  ", "      ")
         if v.assumption:
             out += _wrap(f"({v.assumption})", "      ", "       ")
