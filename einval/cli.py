@@ -26,14 +26,15 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _add_run_options(p: argparse.ArgumentParser,
-                     formats: tuple[str, ...] = ("text", "json")) -> None:
+                     formats: tuple[str, ...] = ("text", "json"),
+                     traces: tuple[str, ...] = ("text", "lanes", "itf", "dot", "svg")
+                     ) -> None:
     p.add_argument("--format", choices=formats, default="text",
                    help="plain text for mail (72 columns) or " + ", ".join(formats[1:]))
-    p.add_argument("--trace", choices=("text", "lanes", "itf", "dot", "svg"),
-                   default="text",
-                   help="counterexamples as numbered steps (text), one column per "
-                        "actor (lanes), or one trace as ITF JSON, a DOT or SVG "
-                        "state graph")
+    p.add_argument("--trace", choices=traces, default="text",
+                   help="counterexamples as numbered steps (text) or one column per "
+                        "actor (lanes)" + (", or one trace as ITF JSON, a DOT or "
+                                           "SVG state graph" if "itf" in traces else ""))
     p.add_argument("--full", action="store_true",
                    help="show whole states after each step, not just changes")
     p.add_argument("--engine", default="explicit",
@@ -89,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="restrict to these scenarios (repeatable; default: all)")
     p.add_argument("--kernel", metavar="TREE",
                    help="add code-churn columns measured on this kernel tree")
-    _add_run_options(p, ("text", "json", "markdown", "html"))
+    _add_run_options(p, ("text", "json", "markdown", "html"), ("text", "lanes"))
     p.set_defaults(func=cmd_compare)
 
     try:
@@ -190,9 +191,6 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     results = choose.clarify(results)
     show = traces.Show(args.trace, args.full)
-    if args.trace in traces.FILE_STYLES:
-        raise InputError(f"--trace {args.trace} writes one trace: use it with "
-                         "'einval check'")
     if args.format == "json":
         extra = {"engine": args.engine, "scenarios": names}
         if churn is not None:

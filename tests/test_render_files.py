@@ -3,18 +3,21 @@ loads back, and the state graph as DOT, and SVG when Graphviz is here."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import shutil
 
 import pytest
-from itf_py import trace_from_json
 
 from einval import catalog, world
 from einval.cli import main
 from einval.render import choose, dot, itf
 from einval.render import space as spaces
 from einval.verdict import Trace
+
+needs_itf = pytest.mark.skipif(importlib.util.find_spec("itf_py") is None,
+                               reason="itf-py not installed (it needs Python 3.11+)")
 
 SHARED_BPF = ["--design", "shared-storage", "--scenario", "bpf-fentry",
               "--property", "no-foreign-output"]
@@ -26,7 +29,10 @@ def run(capsys, *argv):
     return status, out, err
 
 
+@needs_itf
 def test_an_itf_trace_loads_with_itf_py_and_replays(capsys):
+    from itf_py import trace_from_json
+
     status, out, err = run(capsys, "check", *SHARED_BPF, "--trace", "itf")
     assert status == 1 and err == ""
     loaded = trace_from_json(json.loads(out))
@@ -58,6 +64,7 @@ def test_an_itf_trace_loads_with_itf_py_and_replays(capsys):
     assert loaded.states[-1].values["got[T1#1][0]"] == "P1"
 
 
+@needs_itf
 def test_itf_uses_the_formats_value_encodings():
     model, _ = world.build(catalog.scenario("go-unpinned"), catalog.design("stateful-get"),
                            catalog.properties())
@@ -69,6 +76,7 @@ def test_itf_uses_the_formats_value_encodings():
     assert set(doc) >= {"#meta", "vars", "states"}
 
 
+@needs_itf
 def test_itf_writes_one_trace_or_says_why_not(capsys):
     status, out, err = run(capsys, "check", "--design", "shared-storage",
                            "--scenario", "bpf-fentry", "--trace", "itf")

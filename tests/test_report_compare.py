@@ -162,5 +162,5 @@ def test_compare_refuses_a_one_trace_format(capsys):
     status = main(["compare", "--scenario", "bpf-fentry", "--trace", "itf"])
     out, err = capsys.readouterr()
     assert status == 2 and out == ""
-    assert err == ("einval: error: --trace itf writes one trace: use it with "
-                   "'einval check'\n")
+    assert err.startswith("einval: error: argument --trace: invalid choice: 'itf'")
+    assert err.count("\n") == 1

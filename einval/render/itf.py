@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import json
 
-from itf_py import State, trace_to_json
-from itf_py import Trace as ItfTrace
-
+from ..errors import InputError
 from ..lang import BOOL
 from ..model import Model, Variable
 from ..verdict import Trace
@@ -38,6 +36,12 @@ def _values(model: Model, state: tuple[int, ...]) -> dict:
 
 def document(trace: Trace, description: str = "") -> dict:
     """The ITF document of ``trace`` as JSON-ready data."""
+    try:
+        from itf_py import State, trace_to_json
+        from itf_py import Trace as ItfTrace
+    except ImportError:  # itf-py needs Python 3.11 or later
+        raise InputError("--trace itf needs the itf-py package (Python 3.11 or "
+                         "later): pip install itf-py") from None
     model = trace.model
     meta = {"format": "ITF", "format-description":
             "https://apalache-mc.org/docs/adr/015adr-trace.html",
