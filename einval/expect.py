@@ -187,7 +187,7 @@ def judge_file(scenario: Scenario, engine: str = "explicit",
         space = spaces.of(model)
         judged.hashes.append((f"design {spec}", f"{source_hash(choice.design)} "
                               f"model {model_hash(model)}"))
-        judged.silent[spec] = never_fired(model, space.fired())
+        judged.silent[spec] = spaces.never_fired(model, space.fired())
         found = check(model, progress=progress.states)
         for r in found:
             r.design, r.scenario = spec, scenario.name
@@ -204,22 +204,6 @@ def judge_file(scenario: Scenario, engine: str = "explicit",
                  else [e.property])
         judged.outcomes += [Outcome(e, *results[e.design, name]) for name in names]
     return judged
-
-
-def never_fired(model: Model, fired: set[int]) -> list[str]:
-    """Actions that never fired, an actor named once when none of its
-    actions fired: where a property may hold only vacuously."""
-    by_actor: dict[str, list[int]] = {}
-    for number, action in enumerate(model.actions):
-        by_actor.setdefault(action.actor, []).append(number)
-    out = []
-    for actor, numbers in by_actor.items():
-        idle = [n for n in numbers if n not in fired]
-        if idle and len(idle) == len(numbers):
-            out.append(f"{actor} never acts")
-        else:
-            out += [f"{actor}: {model.actions[n].name}" for n in idle]
-    return out
 
 
 def judge_files(paths: Sequence[str], engine: str = "explicit",

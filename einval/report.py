@@ -96,9 +96,9 @@ def assumptions_read(trace: Trace) -> list[int]:
 
 # -- check ------------------------------------------------------------------
 def check_text(results: Sequence[Result], show=None, models=None) -> str:
-    """Per design and scenario: one verdict line per property, then traces
-    (``show``: a ``render.traces.Show``; ``models``, by (design,
-    scenario), are needed for witnesses only)."""
+    """Per design and scenario: one verdict line per property, the actions
+    that never fired (when ``models``, by (design, scenario), are given:
+    with ``--witness``), then traces (``show``: a ``render.traces.Show``)."""
     from .render import traces
 
     show = show or traces.Show()
@@ -122,6 +122,13 @@ def check_text(results: Sequence[Result], show=None, models=None) -> str:
             if r.verdict.assumptions:
                 lines += wrap(f"{r.property} needs: " + "; ".join(r.verdict.assumptions),
                               "  ", "    ")
+        model = (models or {}).get((design, scenario))
+        if model is not None:
+            from .render import space as spaces
+
+            idle = spaces.never_fired(model, spaces.of(model).fired())
+            if idle:
+                lines += wrap("never fired: " + "; ".join(idle), "  ", "    ")
         for one in shown:
             if any(one.result is r for r in group):
                 lines.append("")

@@ -181,3 +181,14 @@ def test_json_carries_ways_and_witnesses(capsys):
     witness = by_prop["no-foreign-output"]["witness"]
     assert witness["trace"][-1]["action"].startswith("reads the explanation of")
     assert "ways" not in by_prop["no-foreign-output"]
+
+
+def test_witness_runs_report_what_never_fired(capsys):
+    status = main(["check", "--design", "4th-arg", "--scenario", "go-pinned",
+                   "--property", "attribution", "--witness"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert status == 0
+    assert ("never fired: G1@M2 never acts; G2@M1 never acts; Go scheduler never "
+            "acts") in out
+    main(["check", "--design", "4th-arg", "--scenario", "one-thread", "--witness"])
+    assert "never fired" not in capsys.readouterr().out

@@ -166,3 +166,19 @@ def clearest_trace(space: Space, targets: Iterable[int],
     if failed is not None:
         trace.failed = failed(trace.final)
     return trace
+
+
+def never_fired(model: Model, fired: set[int]) -> list[str]:
+    """Actions that never fired, an actor named once when none of its
+    actions fired: where a property may hold only vacuously."""
+    by_actor: dict[str, list[int]] = {}
+    for number, action in enumerate(model.actions):
+        by_actor.setdefault(action.actor, []).append(number)
+    out = []
+    for actor, numbers in by_actor.items():
+        idle = [n for n in numbers if n not in fired]
+        if idle and len(idle) == len(numbers):
+            out.append(f"{actor} never acts")
+        else:
+            out += [f"{actor}: {model.actions[n].name}" for n in idle]
+    return out
