@@ -241,3 +241,15 @@ def test_an_unexpected_violation_shows_its_counterexample(capsys, tmp_path):
     assert lines[i + 1:].index("  fails: every message retrieved for G1#1 was emitted "
                                "by G1#1") > 0
     assert all(len(line) <= 72 for line in lines[i:i + 40])
+
+
+def test_the_command_line_names_a_non_default_engine_and_quotes_paths():
+    from einval import expect
+
+    shipped = catalog.scenario("go-pinned")
+    assert expect.command_line(shipped, "explicit") == "einval test go-pinned"
+    assert expect.command_line(shipped, "both") == "einval test go-pinned --engine both"
+    odd = catalog.scenario("go-pinned")
+    odd.source = "my scenarios/it's.toml"
+    assert expect.command_line(odd, "z3") == \
+        "einval test 'my scenarios/it'\\''s.toml' --engine z3"
