@@ -46,6 +46,6 @@ def compare(results: Sequence[Result], scenarios: Sequence[str], show=None) -> s
         out += ["", f"### [{number}] {note.headline}", ""]
         out += [f"- {text}" for text in note.details]
         if note.trace is not None:
-            body = (report.footnote_trace(note.trace, show))
+            body = report.footnote_trace(note.trace, show)
             out += ["", "```text", *body, "```"]
     return "\n".join(out) + "\n"

@@ -19,9 +19,8 @@ from ..model import Check, Model
 from ..verdict import Result, Trace
 from . import choose
 
-TEXT_STYLES = ("text", "lanes")
+#: Styles that write one trace as a file rather than text for a mail.
 FILE_STYLES = ("itf", "dot", "svg")
-STYLES = TEXT_STYLES + FILE_STYLES
 
 
 @dataclass(frozen=True)
