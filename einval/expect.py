@@ -11,8 +11,9 @@ Each judgement also carries what herd7 prints for a litmus test, so a
 run can be pasted into a mail and re-run by anyone: the command line,
 hashes of what was run, and per design and property an observation:
 how many of the reachable states break the property (``violating``)
-out of all reachable states (``total``), counted on the explicit
-engine's full exploration whatever engine gave the verdict.  ``Never``
+out of all reachable states (``total``), counted on a full exploration
+of the ground model (every state, no symmetry reduction) whatever engine
+gave the verdict.  ``Never``
 means no reachable state breaks it, ``Sometimes`` some do, ``Always``
 all do; when a bound cut the exploration short the counts are of the
 states explored, and the total is written with a ``+``.  States, not
