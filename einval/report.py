@@ -359,9 +359,9 @@ def test_text(judged, show=None) -> str:
     counterexample of each unexpected violation (``show``: text or lanes),
     the actions that never fired, then the file's own Ok/MISMATCH.
 
-    ``Observation``, ``File`` and ``Command`` lines are never wrapped, so
-    that ``grep`` finds each whole and a path or command pastes whole;
-    they are the only lines allowed past 72 columns.
+    ``Observation``, ``File``, ``Command`` and ``Hash`` lines are never
+    wrapped, so that ``grep`` finds each whole and a path or command
+    pastes whole; they are the only lines allowed past 72 columns.
     """
     lines: list[str] = []
     total = bad = 0
@@ -371,8 +371,7 @@ def test_text(judged, show=None) -> str:
                                            else ""), "", "  ")
         lines.append(f"File {s.source}")
         lines.append(f"Command {j.command}")
-        for what, value in j.hashes:
-            lines += wrap(f"Hash {what} {value}", "", "  ")
+        lines += [f"Hash {what} {value}" for what, value in j.hashes]
         for o in j.outcomes:
             total += 1
             bad += not o.ok

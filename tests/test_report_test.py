@@ -209,11 +209,11 @@ def test_coverage_names_what_never_fired(capsys):
 
 
 def test_text_lines_fit_72_columns_except_whole_lines(capsys, by_hand):
-    """Observation, File and Command lines are kept whole, for grep and
-    for copy and paste; everything else fits a mail."""
+    """Observation, File, Command and Hash lines are kept whole, for grep
+    and for copy and paste; everything else fits a mail."""
     _, out, _ = run(capsys, "test", str(by_hand), "bpf-fentry")
     for line in out.splitlines():
-        assert line.startswith(("Observation ", "Command ", "File ")) \
+        assert line.startswith(("Observation ", "Command ", "File ", "Hash ")) \
             or len(line) <= 72, line
 
 
