@@ -191,7 +191,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-spin-") as tmp_name:
         tmp = Path(tmp_name)
         header = ["case", "einval states", "einval"] + [
-            h for f in forms for h in (f"spin {f} states", f"spin {f}")]
+            h for f in forms for h in (f"spin {f} states", f"spin {f}")] + [
+            f"CPU einval/spin {forms[0]}"]
         print(f"# {args.design}, property {prop_cls.name}; end to end: wall s/CPU s, "
               "M = peak RSS MiB")
         print(" | ".join(header))
@@ -199,12 +200,19 @@ def main() -> None:
             model, _ = world.build(catalog.scenario(scenario), catalog.design(args.design),
                                    [prop_cls])
             source = promela.to_promela(model)
-            run, result = einval_run(args.design, scenario, prop_cls.name, args.timeout)
-            row = [label, result or "-", cell(run, args.timeout)]
+            mine, result = einval_run(args.design, scenario, prop_cls.name, args.timeout)
+            row = [label, result or "-", cell(mine, args.timeout)]
+            finished = [bool(result) and not result.startswith("error")]
+            first = None
             for form in forms:
                 run, result = spin_run(source, macro, form, tmp / label.replace(" ", "_") / form,
                                        args.timeout)
                 row += [result or "-", cell(run, args.timeout)]
+                if first is None:
+                    first = run
+                    finished.append(bool(result))
+            ratio = all(finished) and first is not None
+            row.append(f"{mine.cpu / max(first.cpu, 1e-3):.2f}" if ratio else "-")
             print(" | ".join(row), flush=True)
 
 

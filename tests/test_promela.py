@@ -57,6 +57,8 @@ def test_identifiers_are_promela_names_and_distinct():
     assert promela.identifier("got[G1#1][0]") == "got_G1_1_0"
     assert promela.identifier("timeout") == "timeout_"
     assert promela.identifier("1st") == "v_1st"
+    assert promela.variable_identifier("tmp0") == "v_tmp0"
+    assert promela.variable_identifier("prop_x") == "v_prop_x"
     m = model("stateful-reg", "go-unpinned")
     names = promela.variable_names(m.variables)
     assert len(set(names)) == len(names)
