@@ -12,8 +12,9 @@ The shape, chosen so that SPIN's state graph is einval's, state for state:
 - one process, ``system``, whose loop offers every action as
   ``d_step { guard -> updates; assert(INVARIANT) }``: a ``d_step`` is one
   indivisible transition, like an einval action, and the updates are
-  parallel (a value read by a later update is copied to a ``hidden``
-  temporary first, which is not part of the state vector);
+  parallel (in a swap, one value goes through a temporary, a local of
+  ``system`` set back to 0 in the same step, so that every stored state
+  has it 0: pan refuses ``hidden`` variables under ``-DBFS``);
 - the property as ``assert(INVARIANT)`` once before the loop (the initial
   state) and at the end of every step (every other reachable state).
 
@@ -257,13 +258,19 @@ def to_promela(model: Model, checks: Sequence[Check] | None = None) -> str:
         out.append("#endif")
     out.append("")
     plans = [update_plan(action) for action in model.actions]
-    temps = max((sum(k == "tmp" for k, _, _ in plan) for plan in plans), default=0)
-    for number in range(temps):
-        out.append(f"hidden int tmp{number};")
-    if temps:
-        out.append("")
+    widths = ("bool", "byte", "short", "int")
+    temps: dict[int, str] = {}  # temporary -> the widest type it carries
+    for plan in plans:
+        for kind, target, value in plan:
+            if kind == "copy":
+                assert isinstance(value, Const)
+                kind_of = type_of(model.variables[target])
+                known = temps.get(value.value, "bool")
+                temps[value.value] = max(known, kind_of, key=widths.index)
+    out.append("active proctype system() {")
+    for number, kind in sorted(temps.items()):
+        out.append(f"    {kind} tmp{number} = 0;  /* 0 between steps */")
     out += [
-        "active proctype system() {",
         "    assert(INVARIANT);  /* the initial state */",
         "end:",
         "    do",
@@ -272,6 +279,7 @@ def to_promela(model: Model, checks: Sequence[Check] | None = None) -> str:
         out.append(f"    /* [{number}] {_comment(action.actor)}: {_comment(action.name)} */")
         body = [expression(action.guard, names) + " ->"]
         body += [s + ";" for s in statements(plan, names)]
+        body += [f"tmp{target} = 0;" for kind, target, _ in plan if kind == "tmp"]
         body.append("assert(INVARIANT)")
         out.append("    :: d_step { " + body[0])
         out += [f"            {line}" for line in body[1:]]
