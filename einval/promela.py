@@ -30,11 +30,15 @@ What ``INVARIANT`` is depends on macros given to ``spin -D``:
 ``CHECK_<p>`` checks property ``p`` (its conditions, all of them);
 ``WITNESS_<p>`` asserts that ``p``'s witness never holds, so a failed
 assertion there means the witness is reachable; with neither, every
-exported property's conditions are checked together.  A value outside
-its variable's domain is a bug of the einval model (``Trace.replay``
-refuses it), so each variable gets the smallest type of its domain.  einval's verdict
+exported property's conditions are checked together.  einval's verdict
 is then: violated if the ``CHECK`` run fails an assertion; holds if not
 and the ``WITNESS`` run does; unknown (vacuous) if neither fails.
+
+Each variable gets the smallest Promela type of its domain: a value
+outside the domain is already a bug of the einval model (``Trace.replay``
+refuses it).  einval's bounds (``max_states``, ``max_depth``) are not
+given to pan; the comparison is meaningful where einval's search is
+complete.
 """
 
 from __future__ import annotations
@@ -205,7 +209,12 @@ def to_promela(model: Model, checks: Sequence[Check] | None = None) -> str:
     of the model's checks).  The same model gives the same bytes."""
     checks = list(model.checks if checks is None else checks)
     names = variable_names(model.variables)
-    out: list[str] = [
+    out = _header(model) + _globals(model, names) + _properties(checks, names)
+    return "\n".join(out + _system(model, names))
+
+
+def _header(model: Model) -> list[str]:
+    out = [
         f"/* einval model: {_comment(model.name)}",
         " * Written by `einval export --format promela` (einval/promela.py).",
         " *   spin -a -DCHECK_<property> FILE",
@@ -219,7 +228,12 @@ def to_promela(model: Model, checks: Sequence[Check] | None = None) -> str:
     if model.max_states is not None or model.max_depth is not None:
         out.append(f" * einval's bounds, not given to pan: max_states {model.max_states},")
         out.append(f" * max_depth {model.max_depth}.")
-    out += [" */", ""]
+    return out + [" */", ""]
+
+
+def _globals(model: Model, names: Sequence[str]) -> list[str]:
+    """One global per variable, its einval name and labels in a comment."""
+    out = []
     for variable, name in zip(model.variables, names):
         notes = [variable.name] + [w for w, on in (("frozen", variable.frozen),
                                                    ("hidden", variable.hidden)) if on]
@@ -230,7 +244,13 @@ def to_promela(model: Model, checks: Sequence[Check] | None = None) -> str:
                                      for i, label in enumerate(variable.domain.labels))
         out.append(f"{type_of(variable)} {name} = {initial(variable)};"
                    f"  /* {_comment(', '.join(notes) + labels)} */")
-    out.append("")
+    return out + [""]
+
+
+def _properties(checks: Sequence[Check], names: Sequence[str]) -> list[str]:
+    """A macro per condition and witness, and ``INVARIANT`` chosen by
+    ``-DCHECK_<p>`` / ``-DWITNESS_<p>``."""
+    out = []
     for check in checks:
         macro = _macro(check)
         out.append(f"/* property {_comment(check.name)}: {_comment(check.summary)} */")
@@ -244,48 +264,49 @@ def to_promela(model: Model, checks: Sequence[Check] | None = None) -> str:
         out.append(f"/* witness: {_comment(check.witness.label)} */")
         out.append(f"#define prop_{macro}_witness {expression(check.witness.expr, names)}")
         out.append("")
-    branches = []
-    for check in checks:
+    everything = _conjunction([f"prop_{_macro(c)}" for c in checks])
+    if not checks:
+        return out + [f"#define INVARIANT {everything}", ""]
+    for number, check in enumerate(checks):
         macro = _macro(check)
-        branches.append((f"defined(CHECK_{macro})", f"prop_{macro}"))
-        branches.append((f"defined(WITNESS_{macro})", f"!(prop_{macro}_witness)"))
-    for number, (test, value) in enumerate(branches):
-        out.append(f"#{'if' if number == 0 else 'elif'} {test}")
-        out.append(f"#define INVARIANT {value}")
-    out.append("#else" if branches else "")
-    out.append(f"#define INVARIANT {_conjunction([f'prop_{_macro(c)}' for c in checks])}")
-    if branches:
-        out.append("#endif")
-    out.append("")
+        out.append(f"#{'if' if number == 0 else 'elif'} defined(CHECK_{macro})")
+        out.append(f"#define INVARIANT prop_{macro}")
+        out.append(f"#elif defined(WITNESS_{macro})")
+        out.append(f"#define INVARIANT !(prop_{macro}_witness)")
+    return out + ["#else", f"#define INVARIANT {everything}", "#endif", ""]
+
+
+def _system(model: Model, names: Sequence[str]) -> list[str]:
+    """The one process: the initial check, then every action as a
+    ``d_step`` in one loop."""
     plans = [update_plan(action) for action in model.actions]
+    out = ["active proctype system() {"]
+    for number, kind in sorted(_temporaries(model, plans).items()):
+        out.append(f"    {kind} tmp{number} = 0;  /* 0 between steps */")
+    out += ["    assert(INVARIANT);  /* the initial state */", "end:", "    do"]
+    for number, (action, plan) in enumerate(zip(model.actions, plans)):
+        out.append(f"    /* [{number}] {_comment(action.actor)}: {_comment(action.name)} */")
+        body = [s + ";" for s in statements(plan, names)]
+        body += [f"tmp{target} = 0;" for kind, target, _ in plan if kind == "tmp"]
+        body.append("assert(INVARIANT)")
+        out.append(f"    :: d_step {{ {expression(action.guard, names)} ->")
+        out += [f"            {line}" for line in body]
+        out.append("       }")
+    return out + ["    od", "}", ""]
+
+
+def _temporaries(model: Model, plans: Sequence[Plan]) -> dict[int, str]:
+    """Temporary number -> the widest type of the variables it carries."""
     widths = ("bool", "byte", "short", "int")
-    temps: dict[int, str] = {}  # temporary -> the widest type it carries
+    temps: dict[int, str] = {}
     for plan in plans:
         for kind, target, value in plan:
             if kind == "copy":
                 assert isinstance(value, Const)
-                kind_of = type_of(model.variables[target])
+                carried = type_of(model.variables[target])
                 known = temps.get(value.value, "bool")
-                temps[value.value] = max(known, kind_of, key=widths.index)
-    out.append("active proctype system() {")
-    for number, kind in sorted(temps.items()):
-        out.append(f"    {kind} tmp{number} = 0;  /* 0 between steps */")
-    out += [
-        "    assert(INVARIANT);  /* the initial state */",
-        "end:",
-        "    do",
-    ]
-    for number, (action, plan) in enumerate(zip(model.actions, plans)):
-        out.append(f"    /* [{number}] {_comment(action.actor)}: {_comment(action.name)} */")
-        body = [expression(action.guard, names) + " ->"]
-        body += [s + ";" for s in statements(plan, names)]
-        body += [f"tmp{target} = 0;" for kind, target, _ in plan if kind == "tmp"]
-        body.append("assert(INVARIANT)")
-        out.append("    :: d_step { " + body[0])
-        out += [f"            {line}" for line in body[1:]]
-        out.append("       }")
-    out += ["    od", "}", ""]
-    return "\n".join(out)
+                temps[value.value] = max(known, carried, key=widths.index)
+    return temps
 
 
 # -- running SPIN ----------------------------------------------------------
