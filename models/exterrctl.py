@@ -5,11 +5,16 @@ per thread from libc") and FreeBSD's libc (lib/libc/gen/uexterr_gettext.c,
 Konstantin Belousov, 2025): a ``struct uexterror`` in libc's memory,
 registered by a constructor with ``exterrctl(EXTERRCTL_ENABLE, 0,
 &uexterr)`` before ``main`` runs; ``uexterr_gettext()`` formats it.  In
-the kernel, ``EXTERROR()`` at an error site stores one message in the
-thread (``td_kexterr``: a later site replaces it), and the syscall return
-path copies it out to the registered buffer when the syscall fails
-(``exterr_copyout``).  DOMAIN.md: "FreeBSD's equivalent forbids use in
-interrupt context".
+the kernel (sys/sys/exterrvar.h, ``SET_ERROR2``), an error site stores
+one record in the thread, ``curthread->td_kexterr``, only if the thread
+registered (``TDP2_UEXTERR``), replacing any earlier record, and marks
+it (``TDP2_EXTERR``); the return of the failing syscall copies it out to
+the registered buffer (the issue: "filled by the kernel on error
+return").  DOMAIN.md: "FreeBSD's equivalent forbids use in interrupt
+context".  Assumed, not checked against FreeBSD's source: the record is
+reset at syscall entry, and a failing return without a record leaves
+the user buffer empty (if it kept the old one, the caller of a call that
+fails without a message would read a stale one).
 
 Encoded for ``bpf()``: the registered buffer is libc's memory of the OS
 thread (keyed by task: it is the thread's registration, whoever runs on

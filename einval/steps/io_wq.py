@@ -17,7 +17,8 @@ whose failure the submitter wants explained.  The error site runs with
 ``current`` the worker's task (``ctx.task``), ``in_task()`` true,
 ``ctx.kind`` ``worker``, and the call, frame and thread of the request's
 submitter: the request carries what was submitted with it, nothing
-that lives in the submitter's task.
+that lives in the submitter's task.  The worker stays on CPU0 (the
+model never moves it: fewer traces, none the kernel forbids).
 """
 
 from __future__ import annotations
