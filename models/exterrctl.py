@@ -24,7 +24,10 @@ the buffer of the thread it runs on when it asks.  A nested
 ``bpf_sys_bpf`` does not return to user space, so only the outer call
 copies out, and its own later site replaces the nested one's message.
 Unlike ``stateful-reg`` nothing is written to user memory before the
-return, and interrupt code writes nothing.
+return, and interrupt code writes nothing.  A Go program on FreeBSD
+reaches libc's start-up only when built with cgo; the model lets the
+first step of each goroutine register the OS thread it runs on, as libc
+does for its own threads.
 
 Switch ``save_restore``: a signal handler saves the registered buffer on
 entry and restores it before returning (the errno convention), so its
