@@ -72,7 +72,7 @@ def test_no_stale_holds_where_entry_resets(optional_site):
 def test_per_cpu_returns_the_callers_own_old_message():
     r = verdict("per-cpu", "stale-cpu", "no-stale")
     assert r.verdict.kind == "violated"
-    assert sum("migrates" in s.name for s in r.verdict.trace.steps) == 2
+    assert sum("resumes on CPU" in s.name for s in r.verdict.trace.steps) == 2
 
 
 def test_no_stale_is_not_attribution():
