@@ -162,3 +162,27 @@ def test_a_copied_catalogue_with_a_new_design_and_scenario(tmp_path):
     assert judged.returncode == 0, judged.stdout + judged.stderr
     assert "per-cpu-twin" in judged.stdout
     assert "MISMATCH" not in judged.stdout
+
+
+def test_the_checkout_is_what_runs():
+    """Tests and ``python -m einval.cli`` use this tree, not an installed copy."""
+    import einval
+
+    assert Path(einval.__file__).resolve().parent == ROOT / "einval"
+    assert catalog.root() == ROOT
+    out = subprocess.run([sys.executable, "-c", "import einval, sys; "
+                          "print(einval.__file__)"], capture_output=True, text=True,
+                         cwd=ROOT)
+    assert Path(out.stdout.strip()).resolve().parent == ROOT / "einval"
+
+
+def test_why_says_a_proof_needs_a_mitigation_switch(capsys):
+    from einval.cli import main
+
+    status = main(["check", "--engine", "z3", "--why", "--design",
+                   "stateful-reg:save_restore", "--scenario", "signal-handler",
+                   "--property", "attribution"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert status == 0
+    assert ("attribution needs: signal handlers save and restore the registered "
+            "buffer (like errno)") in out

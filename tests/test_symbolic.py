@@ -198,7 +198,7 @@ def test_crosscheck_both_returns_explicit_results_with_the_proof():
     assert [r.verdict.kind for r in results] == ["violated", "holds", "violated"]
     assert results[1].verdict.detail.startswith("all ")
     assert results[1].proof.startswith("holds (proved")
-    assert results[0].proof == "violated (depth 7)"
+    assert results[0].proof == "violated (depth 8)"
 
 
 def test_crosscheck_names_model_property_and_verdicts():

@@ -133,7 +133,7 @@ class Search:
         if self.closure:
             self.unrolling.goal("closure", system.closure)
         self.facts: list = []  # found once the search proves slow (``_strengthen``)
-        self.facts_core: set[int] = set()  # the parameters their proof used
+        self.fact_goals: dict[str, set[int]] = {}  # goal -> parameters its proof used
         self.seen: dict[str, bool] = {}  # witness goal -> reached
         self.never: dict[str, bool] = {}  # witness goal -> proved unreachable
         witnesses: dict[str, str] = {}
@@ -173,8 +173,7 @@ class Search:
         lemmas, so that each proof's parameter core stays its own.
         """
         out = ["closure"] if self.closure and "closure" not in goals else []
-        if self.facts:
-            out.append("facts")  # Houdini's: proved invariants (of the blocked system)
+        out += list(self.fact_goals)  # Houdini's: proved invariants (of the blocked system)
         if not self.explain:
             out += [t.goal for t in self.tracks if t.proof is not None]
         return out
@@ -194,7 +193,9 @@ class Search:
             if k > 0:
                 u.extend()
             if k == self.settings.facts_at:
-                self._strengthen()
+                self._strengthen(pairs=False)
+            elif k == self.settings.facts_at + 1:
+                self._strengthen(pairs=True)
             self._violations(k)
             self._witnesses(k)
             self._induction(k)
@@ -208,12 +209,17 @@ class Search:
                     return k
         return bound
 
-    def _strengthen(self) -> None:
-        """Houdini facts as lemmas, once a few depths have not settled it."""
+    def _strengthen(self, pairs: bool) -> None:
+        """Houdini facts as lemmas, once a few depths have not settled it;
+        one depth later, if still unsettled, stronger facts (antecedents of
+        a program counter and a variable), which cost more to find."""
         if self.settings.facts and not all(self.decided(t) for t in self.tracks):
-            self.facts, conjunction, self.facts_core = houdini(self.system)
-            if self.facts:
-                self.unrolling.goal("facts", lambda k: conjunction)  # at 0, shifted
+            facts, conjunction, core = houdini(self.system, pairs)
+            if facts:
+                name = "facts2" if pairs else "facts"
+                self.facts += facts
+                self.fact_goals[name] = core
+                self.unrolling.goal(name, lambda k: conjunction)  # at 0, shifted
 
     def _violations(self, k: int) -> None:
         """Base case: does closure, or an open check, fail first at step ``k``?"""
@@ -284,7 +290,8 @@ class Search:
 
     def _parameters(self, answer: Answer) -> set[int]:
         """The parameters a refutation used, with those its lemmas rest on."""
-        return set(answer.core) | (self.facts_core if "facts" in answer.used else set())
+        used = [core for name, core in self.fact_goals.items() if name in answer.used]
+        return set(answer.core).union(*used)
 
     def _record(self, t: Track, answer: Answer) -> None:
         """Keep the parameters a refutation used, and whether it used closure."""

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 import z3
 
-from ..lang import to_python
+from ..lang import to_python, variables_of
 from ..model import Model
 from .system import System
 
@@ -28,19 +28,21 @@ Condition = tuple[tuple[int, int], ...]  # variable = value, for each pair
 Fact = tuple[Condition, int, int]  # (condition, i, v): "condition -> x_i != v"
 
 
-def conditions(system: System) -> list[Condition]:
+def conditions(system: System, pairs: bool = True) -> list[Condition]:
     """The antecedents facts may have: nothing (a plain "x_i is never v"),
-    one value of one program counter (the model's hidden variables), or a
-    program counter's value together with one value of a visible variable
-    ("while G2 is inside bpf() and G2 is on M2, log_ptr[M2] is not NULL"):
-    where an actor is and what it is doing are often only true together."""
+    one value of one program counter (the model's hidden variables), or
+    (``pairs``) a program counter's value together with one value of a
+    visible variable that some guard reads ("while G2 is inside bpf() and
+    on M2, no other goroutine is on M2"): where an actor is and what it is
+    doing are often only true together."""
     variables = system.model.variables
     out: list[Condition] = [()]
     pcs = [i for i in system.moving if variables[i].hidden]
-    visible = [j for j in system.moving if not variables[j].hidden]
+    gating = set().union(*(variables_of(a.guard) for a in system.model.actions))
+    visible = [j for j in system.moving if not variables[j].hidden and j in gating]
     for pc in pcs:
         out.extend(((pc, a),) for a in range(variables[pc].domain.size))
-    for pc in pcs:
+    for pc in pcs if pairs else []:
         if variables[pc].domain.size <= 2:
             continue
         for a in range(variables[pc].domain.size):
@@ -159,11 +161,12 @@ def term(system: System, fact: Fact, k: int,
     return z3.Implies(cache[condition], differs)
 
 
-def houdini(system: System) -> tuple[list[Fact], z3.ExprRef, set[int]]:
+def houdini(system: System, pairs: bool = True
+            ) -> tuple[list[Fact], z3.ExprRef, set[int]]:
     """The candidate facts that hold in every reachable state, as Houdini
     finds them, their conjunction at step 0, and the parameters (symbolic
     ones, by index) the proof of their inductiveness used."""
-    among = conditions(system)
+    among = conditions(system, pairs)
     refuted: set[Fact] = set()
     for state in sample(system.model):
         refuted |= broken_by(system, state, among)
