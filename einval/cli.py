@@ -9,8 +9,10 @@ unknown (a bound was reached, or the property was vacuous).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 
 from . import __version__, catalog, report, runner
 from .errors import InputError
@@ -38,6 +40,9 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
                    help="override the scenarios' state bound")
     p.add_argument("--max-depth", type=int, metavar="N",
                    help="override the scenarios' depth bound")
+    p.add_argument("--timeout", type=float, metavar="SECONDS",
+                   help="time limit of the whole run; checks it cuts short "
+                        "are unknown (exit 3)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -114,8 +119,46 @@ def _select(names: Sequence[str] | None, lookup, everything):
 
 
 def _scenarios(args: argparse.Namespace):
+    runner.refuse_bounds(args.engine, args.max_states, args.max_depth)
+    runner.check_timeout(args.timeout)
     found = _select(args.scenario, catalog.scenario, catalog.scenarios)
-    return [runner.with_bounds(s, args.max_states, args.max_depth) for s in found]
+    return [runner.with_bounds(s, args.max_states, args.max_depth)
+            for s in distinct(found)]
+
+
+def distinct(scenarios):
+    """Scenarios that share a name (two files ``x.toml`` in two folders)
+    are told apart by their file in every report; one file given twice is
+    refused."""
+    sources: set[str] = set()
+    for s in scenarios:
+        if s.source in sources:
+            raise InputError("the scenario file is given twice", s.source)
+        sources.add(s.source)
+    names = [s.name for s in scenarios]
+    return [replace(s, name=s.source) if names.count(s.name) > 1 else s
+            for s in scenarios]
+
+
+def _emit(text: str) -> None:
+    """Write the report; a reader gone (``| head``) does not change the exit
+    status, which is the verdict's."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that the flush at exit cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # pragma: no cover - stdout is no real file
+        pass
+    finally:
+        os.close(devnull)
 
 
 def _status(results) -> int:
@@ -132,11 +175,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     properties = _select(args.property, catalog.property_, catalog.properties)
     scenarios = _scenarios(args)
     results = runner.run(designs, scenarios, properties, args.engine, runner.Progress(),
-                         args.why)
+                         args.why, args.timeout)
     if args.format == "json":
-        sys.stdout.write(report.to_json("check", results, engine=args.engine))
+        _emit(report.to_json("check", results, engine=args.engine))
     else:
-        sys.stdout.write(report.check_text(results))
+        _emit(report.check_text(results))
     return _status(results)
 
 
@@ -147,7 +190,7 @@ def cmd_test(args: argparse.Namespace) -> int:
     scenarios = [catalog.scenario(str(p)) for p in paths]
     runner.engine_for(args.engine)  # refuse an unknown engine before any work
     judged = [(s, expect.judge(s, args.engine, runner.Progress())) for s in scenarios]
-    sys.stdout.write(report.test_text(judged))
+    _emit(report.test_text(judged))
     return EXIT_VIOLATED if any(not o.ok for _, group in judged for o in group) \
         else EXIT_HOLDS
 
@@ -157,16 +200,16 @@ def cmd_compare(args: argparse.Namespace) -> int:
     properties = catalog.properties()
     scenarios = _scenarios(args)
     results = runner.run(designs, scenarios, properties, args.engine, runner.Progress(),
-                         args.why)
+                         args.why, args.timeout)
     names = [s.name for s in scenarios]
     churn = _churn_columns(args.kernel, designs) if args.kernel else None
     if args.format == "json":
         extra = {"engine": args.engine, "scenarios": names}
         if churn is not None:
             extra["churn"] = churn
-        sys.stdout.write(report.to_json("compare", results, **extra))
+        _emit(report.to_json("compare", results, **extra))
     else:
-        sys.stdout.write(report.compare_text(results, names, churn))
+        _emit(report.compare_text(results, names, churn))
     return EXIT_HOLDS
 
 
@@ -189,8 +232,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as err:
         print(f"einval: error: {err}", file=sys.stderr)
         return EXIT_USAGE
-    except BrokenPipeError:  # e.g. `einval compare | head`
-        sys.stderr.close()
+    except BrokenPipeError:  # e.g. `einval list | head`: it had nothing to judge
+        _silence_stdout()
         return EXIT_HOLDS
     except KeyboardInterrupt:
         print("einval: interrupted", file=sys.stderr)

@@ -58,7 +58,7 @@ def call(design: Design, hook: str, variables: int, *args: Any) -> Any:
         result = getattr(design, hook)(*args)
     except InputError:
         raise
-    except Exception as err:  # the user's code: say where it broke, one line
+    except (Exception, SystemExit) as err:  # the user's code: one line, say where
         path = source_of(design)
         frames = [f for f in traceback.extract_tb(err.__traceback__)
                   if f.filename == path]

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 
 import z3
 
+from ..deadline import Deadline, TimeLimit
 from ..lang import to_python
 from ..model import Model
 from .system import System
@@ -96,10 +97,15 @@ def term(system: System, fact: Fact, k: int) -> z3.ExprRef:
                       differs)
 
 
-def houdini(system: System) -> tuple[list[Fact], z3.ExprRef, set[int]]:
+def houdini(system: System, deadline: Deadline | None = None
+            ) -> tuple[list[Fact], z3.ExprRef, set[int]]:
     """The candidate facts that hold in every reachable state, as Houdini
     finds them, their conjunction at step 0, and the parameters (symbolic
-    ones, by index) the proof of their inductiveness used."""
+    ones, by index) the proof of their inductiveness used.
+
+    A solver that gives up (the run's ``deadline``) raises ``TimeLimit``:
+    an undecided round proves nothing, so no fact survives it."""
+    deadline = deadline or Deadline()
     among = conditions(system)
     refuted: set[Fact] = set()
     for state in sample(system.model):
@@ -121,7 +127,16 @@ def houdini(system: System) -> tuple[list[Fact], z3.ExprRef, set[int]]:
             break
         some = z3.Bool(f"broken{rounds}")
         solver.add(z3.Implies(some, system.shift(z3.Or([broken[f] for f in alive]), 1)))
-        if solver.check(some, *[assume[f] for f in alive], *pins) != z3.sat:
+        deadline.check()
+        ms = deadline.milliseconds()
+        if ms is not None:
+            solver.set("timeout", ms)
+        answer = solver.check(some, *[assume[f] for f in alive], *pins)
+        if answer == z3.unknown:
+            if ms is not None:
+                raise TimeLimit(deadline.detail)
+            raise RuntimeError(f"z3 gave up: {solver.reason_unknown()}")
+        if answer != z3.sat:
             used = {pins[p] for p in solver.unsat_core() if p in pins}
             break
         model = solver.model()
