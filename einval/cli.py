@@ -132,9 +132,10 @@ def distinct(scenarios):
     refused."""
     sources: set[str] = set()
     for s in scenarios:
-        if s.source in sources:
+        where = os.path.abspath(s.source)
+        if where in sources:
             raise InputError("the scenario file is given twice", s.source)
-        sources.add(s.source)
+        sources.add(where)
     names = [s.name for s in scenarios]
     return [replace(s, name=s.source) if names.count(s.name) > 1 else s
             for s in scenarios]

@@ -9,6 +9,7 @@ every Z3 query; a check it cuts short is ``unknown (time limit ...)``.
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -96,6 +97,8 @@ def check_timeout(seconds: float | None) -> Deadline:
     if seconds is not None and not seconds > 0:
         raise InputError(f"--timeout {seconds:g} is impossible: it must be more than 0 "
                          "seconds")
+    if seconds is not None and math.isinf(seconds):
+        seconds = None
     return Deadline(seconds)
 
 

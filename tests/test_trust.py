@@ -1,0 +1,281 @@
+"""Tests that state the semantics a wrong verdict would break.
+
+Each test here was written against a deliberate bug (a mutant) that the
+rest of the suite let through: the explicit engine's bounds off by one,
+the Z3 engine saying ``holds`` before the witness is reached, a design
+forgetting to clear its buffer, a property reading too few slots or the
+wrong capacity.  They go through the engines' public behaviour
+(``check_model`` results, the command line) and compute what they expect
+from the model itself, so that a change to the catalogue does not make
+them stale.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from einval import catalog, explicit, symbolic, world
+from einval.design import Design
+from einval.lang import TRUE
+from einval.model import Check, Condition, Domain, ModelBuilder
+from einval.scenario import parse
+from einval.verdict import ReplayError, Trace, Verdict
+from einval.writers import EMPTY
+
+TOP = 10  # the counter below counts 0 .. TOP: TOP + 1 states in a line
+
+
+def counter(bad: int | None = None, witness: int = TOP, guard_top: int = TOP,
+            max_states: int | None = None, max_depth: int | None = None):
+    """x := x + 1 while x < guard_top; x = n is reached at depth n exactly.
+
+    The property is "x != bad" (or "x <= TOP", which always holds), the
+    witness "x == witness".
+    """
+    b = ModelBuilder("counter")
+    x = b.var("x", Domain.range(TOP))
+    b.action("c", "increment", x < guard_top, {x: x + 1})
+    cond = (Condition(f"x is never {bad}", x != bad) if bad is not None
+            else Condition("x stays in range", x <= TOP))
+    b.add_check(Check("p", "", (cond,), Condition(f"x reaches {witness}", x == witness)))
+    return b.build(max_states, max_depth)
+
+
+def one(model, engine=explicit.check_model, **options):
+    [result] = engine(model, **options)
+    return result
+
+
+# -- explicit engine: the state bound ----------------------------------------
+
+@pytest.mark.parametrize("bound", [1, 2, 5, TOP])
+def test_a_binding_state_bound_stores_exactly_that_many_states(bound):
+    result = one(counter(max_states=bound))
+    assert result.states == bound
+    assert result.verdict.kind == "unknown"
+    assert f"state bound {bound}" in result.verdict.detail
+
+
+@pytest.mark.parametrize("bound", [TOP + 1, TOP + 2, 1000])
+def test_a_state_bound_that_fits_every_state_is_no_bound(bound):
+    result = one(counter(max_states=bound))
+    assert result.states == TOP + 1
+    assert str(result.verdict) == f"holds (all {TOP + 1} states)"
+
+
+def test_a_violation_in_the_last_state_the_bound_allows_is_found():
+    # x = 7 is the 8th state stored: found with 8 states, not with 7
+    assert one(counter(bad=7, max_states=8)).verdict.kind == "violated"
+    assert one(counter(bad=7, max_states=7)).verdict.kind == "unknown"
+
+
+# -- explicit engine: the depth bound ----------------------------------------
+
+@pytest.mark.parametrize("bound", [1, 3, TOP - 1])
+def test_a_binding_depth_bound_stores_every_state_up_to_that_depth(bound):
+    result = one(counter(max_depth=bound))
+    assert result.states == bound + 1  # depths 0 .. bound
+    assert result.verdict.kind == "unknown"
+    assert f"depth bound {bound}" in result.verdict.detail
+
+
+def test_a_depth_bound_at_the_longest_run_is_no_bound():
+    assert str(one(counter(max_depth=TOP)).verdict) == f"holds (all {TOP + 1} states)"
+
+
+def test_a_violation_at_the_depth_bound_is_found_and_not_beyond():
+    found = one(counter(bad=7, max_depth=7)).verdict
+    assert (found.kind, found.depth, len(found.trace.steps)) == ("violated", 7, 7)
+    assert one(counter(bad=7, max_depth=6)).verdict.kind == "unknown"
+
+
+def test_bounds_on_a_catalogue_model_relative_to_its_full_search():
+    """The same rules on a real design: a bound of one state fewer than
+    the whole space is binding, the exact size is not."""
+    design, props = catalog.design("stateful-get"), catalog.properties()
+    full = explicit.check_model(world.build(TWO_CALLS, design, props)[0])
+    size = full[0].states
+    assert all(r.verdict.kind == "holds" for r in full)
+    exact = explicit.check_model(world.build(replace(TWO_CALLS, max_states=size),
+                                             design, props)[0])
+    assert [r.verdict.kind for r in exact] == ["holds"] * len(full)
+    short = explicit.check_model(world.build(replace(TWO_CALLS, max_states=size - 1),
+                                             design, props)[0])
+    assert {r.verdict.kind for r in short} == {"unknown"}
+    assert short[0].states == size - 1
+
+
+# -- Z3 engine: holds needs the witness --------------------------------------
+
+def test_z3_proof_without_the_witness_reached_is_not_holds():
+    verdict = one(counter(), symbolic.check_model, max_depth=TOP - 1).verdict
+    assert verdict.kind == "unknown"
+    assert f'"x reaches {TOP}" is not reached up to depth' in verdict.detail
+
+
+def test_z3_holds_once_the_witness_is_reached():
+    assert one(counter(), symbolic.check_model, max_depth=TOP).verdict.kind == "holds"
+    assert one(counter(), symbolic.check_model).verdict.kind == "holds"
+
+
+def test_an_unreachable_witness_is_vacuous_in_both_engines():
+    model = counter(guard_top=4)
+    for engine in (explicit.check_model, symbolic.check_model):
+        verdict = one(model, engine).verdict
+        assert str(verdict) == f'unknown (vacuous: never "x reaches {TOP}")'
+
+
+def test_z3_finds_the_violation_at_its_depth_and_replays_it():
+    verdict = one(counter(bad=7), symbolic.check_model).verdict
+    assert (verdict.kind, verdict.depth) == ("violated", 7)
+    assert verdict.trace.final == (7,)
+    assert verdict.trace.failed.label == "x is never 7"
+    below = one(counter(bad=7), symbolic.check_model, max_depth=6, spacer=False).verdict
+    assert below.kind == "unknown"
+
+
+# -- designs and properties --------------------------------------------------
+
+def scenario(text: str, name: str = "t"):
+    return parse(text, f"{name}.toml", name)
+
+
+TWO_CALLS = scenario("""
+[[thread]]
+name = "T1"
+calls = 2
+[syscall]
+path = ["emit"]
+""", "two-calls")
+
+
+def verdicts(design, scen, names=None):
+    props = catalog.properties() if names is None else [catalog.property_(n)
+                                                         for n in names]
+    model, _ = world.build(scen, design, props)
+    return {r.property: r.verdict for r in explicit.check_model(model)}
+
+
+def test_stateful_get_entry_clears_the_previous_calls_error():
+    """Without the clear at entry, the second call's explanation would
+    still hold the first call's message."""
+    got = verdicts(catalog.design("stateful-get"), TWO_CALLS)
+    assert got["attribution"].kind == "holds", got["attribution"]
+    assert got["completeness"].kind == "holds"
+
+
+THREE_MESSAGES = scenario("""
+[[thread]]
+name = "T1"
+[syscall]
+path = ["emit", "emit", "emit"]
+[bounds]
+buffer_slots = 2
+""", "three-messages")
+
+TWO_MESSAGES = scenario("""
+[[thread]]
+name = "T1"
+[syscall]
+path = ["emit", "emit"]
+[bounds]
+buffer_slots = 2
+""", "two-messages")
+
+
+class FirstSlotOnly(Design):
+    """A design that hands back only the first slot of a full buffer."""
+
+    name = "first-slot-only"
+    summary = "returns one message of a two-slot buffer"
+
+    def declare(self):
+        self.log = self.world.buffers("log", owner="thread")
+
+    def syscall_entry(self, ctx):
+        return self.log.clear(self.log.ref(ctx.thread))
+
+    def emit(self, ctx, tag):
+        return self.log.append(self.log.ref(ctx.thread), tag)
+
+    def retrieve(self, ctx):
+        got = self.log.contents(self.log.ref(ctx.thread))
+        return [got[0]] + [EMPTY] * (len(got) - 1)
+
+
+def test_completeness_asks_for_as_many_messages_as_the_capacity_holds():
+    # three messages, two slots: holding two is complete ...
+    assert verdicts(catalog.design("4th-arg"), THREE_MESSAGES,
+                    ["completeness"])["completeness"].kind == "holds"
+    # ... two messages, two slots: holding one of them is not
+    lost = verdicts(FirstSlotOnly, TWO_MESSAGES, ["completeness"])["completeness"]
+    assert lost.kind == "violated"
+    assert lost.trace.failed.label.endswith("(up to 2 slots)")
+    assert ("emitted[T1#1]", "2") in lost.trace.failed_values()
+
+
+OWN_THEN_PROGRAM = scenario("""
+[[thread]]
+name = "T1"
+[[bpf_program]]
+name = "P1"
+attach = "fentry/hierarchy_allows_attach"
+[syscall]
+path = ["emit", "P1"]
+""", "own-then-program")
+
+
+def test_attribution_and_foreign_output_read_every_slot():
+    """The call's own message sits in slot 0, the program's in slot 1:
+    a property that reads only the first slot would call this fine."""
+    got = verdicts(catalog.design("shared-storage"), OWN_THEN_PROGRAM)
+    for name in ("attribution", "no-foreign-output"):
+        verdict = got[name]
+        assert verdict.kind == "violated", (name, verdict)
+        shown = dict(verdict.trace.failed_values())
+        retrieved = shown["got[T1#1]"]
+        assert retrieved.startswith("[T1#1, "), retrieved
+    assert got["completeness"].kind == "holds"
+    assert verdicts(catalog.design("task-struct"), OWN_THEN_PROGRAM)[
+        "attribution"].kind == "holds"
+
+
+# -- replay: the confirmation every trace goes through -----------------------
+
+def test_replay_refuses_a_step_out_of_the_domain():
+    b = ModelBuilder("overflow")
+    x = b.var("x", Domain.range(1))
+    b.action("c", "increment", TRUE, {x: x + 1})
+    model = b.build()
+    assert Trace.replay(model, [0]).final == (1,)
+    with pytest.raises(ReplayError, match="step 2: x = 2 leaves its domain"):
+        Trace.replay(model, [0, 0])
+
+
+def test_replay_refuses_a_disabled_step_and_names_it():
+    model = counter(guard_top=1)
+    with pytest.raises(ReplayError, match=r"step 2: c: increment: not enabled"):
+        Trace.replay(model, [0, 0])
+
+
+def test_a_trace_shows_only_what_changed():
+    b = ModelBuilder("two")
+    x, y = b.var("x", Domain.range(2)), b.var("y", Domain.range(2))
+    b.action("c", "x up", x < 2, {x: x + 1})
+    b.action("c", "y stays", TRUE, {y: y})
+    trace = Trace.replay(b.build(), [0, 1, 0])
+    assert [s.changes for s in trace.steps] == [[("x", "1")], [], [("x", "2")]]
+    assert trace.initial == (0, 0) and trace.final == (2, 0)
+    assert Trace.replay(b.build(), []).final == (0, 0)
+
+
+def test_failed_values_name_what_the_condition_reads():
+    verdict = one(counter(bad=3)).verdict
+    assert verdict.trace.failed_values() == [("x", "3")]
+    assert Trace.replay(counter(), []).failed_values() == []
+
+
+def test_a_verdict_prints_its_kind_and_detail():
+    assert str(Verdict("unknown", "why")) == "unknown (why)"
