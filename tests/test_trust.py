@@ -279,3 +279,27 @@ def test_failed_values_name_what_the_condition_reads():
 
 def test_a_verdict_prints_its_kind_and_detail():
     assert str(Verdict("unknown", "why")) == "unknown (why)"
+
+
+def test_a_trace_step_names_its_actor_action_and_lane():
+    b = ModelBuilder("lanes")
+    x = b.var("x", Domain.range(2))
+    b.action("T1", "x up", x < 2, {x: x + 1}, lane="cpu0")
+    b.action("T2", "x up too", x < 2, {x: x + 1})
+    first, second = Trace.replay(b.build(), [0, 1]).steps
+    assert (first.action, first.actor, first.name, first.lane) == (0, "T1", "x up", "cpu0")
+    assert (second.action, second.actor, second.name, second.lane) == (
+        1, "T2", "x up too", "T2")
+    assert (first.state, second.state) == ((1,), (2,))
+
+
+def test_values_without_a_view_are_shown_once_and_parameters_not_at_all():
+    from einval.verdict import show_variables
+
+    b = ModelBuilder("raw")
+    b.var("pinned", Domain.enum("no", "yes"), 1, frozen=True, view=False)
+    b.var("q", Domain.range(3), 2, view=False)
+    b.var("r", Domain.range(3), 1, view=False)
+    model = b.build()
+    state = model.initial_state()
+    assert show_variables(model, [0, 1, 1, 2], state) == [("q", "2"), ("r", "1")]
