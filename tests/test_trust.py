@@ -303,3 +303,70 @@ def test_values_without_a_view_are_shown_once_and_parameters_not_at_all():
     model = b.build()
     state = model.initial_state()
     assert show_variables(model, [0, 1, 1, 2], state) == [("q", "2"), ("r", "1")]
+
+
+# -- explicit engine: what it counts -----------------------------------------
+
+def grid(side: int, max_states: int | None = None, max_depth: int | None = None,
+         noop: bool = False):
+    """x and y each count up to ``side - 1``: side * side states, many
+    reached by several paths (the diamonds deduplication must merge)."""
+    b = ModelBuilder("grid")
+    x, y = b.var("x", Domain.range(side - 1)), b.var("y", Domain.range(side - 1))
+    b.action("X", "x up", x < side - 1, {x: x + 1})
+    b.action("Y", "y up", y < side - 1, {y: y + 1})
+    if noop:
+        b.action("N", "nothing", TRUE)
+    b.add_check(Check("p", "", (Condition("x <= y + side", x <= y + side),),
+                      Condition("corner", (x == side - 1) & (y == side - 1))))
+    return b.build(max_states, max_depth)
+
+
+def test_every_state_is_stored_once_and_every_edge_counted():
+    result = one(grid(10))
+    assert result.engine == "explicit"
+    assert result.states == 100
+    assert result.transitions == 2 * 10 * 9  # each of x, y steps up 9 times per line
+    assert str(result.verdict) == "holds (all 100 states)"
+    assert result.verdict.depth == 18
+    assert one(counter()).transitions == TOP
+
+
+def test_an_action_that_changes_nothing_is_a_transition_to_the_same_state():
+    result = one(grid(4, noop=True))
+    assert (result.states, result.transitions) == (16, 2 * 4 * 3 + 16)
+    assert result.verdict.kind == "holds"
+
+
+def test_under_a_bound_every_edge_out_of_a_stored_state_is_still_counted():
+    # depth bound 3: the states with x + y <= 3 (10 of them), each with
+    # its two successors counted, stored or not
+    result = one(grid(10, max_depth=3))
+    assert (result.states, result.transitions) == (10, 20)
+    assert result.verdict.depth == 3
+    result = one(grid(10, max_states=7))
+    assert (result.states, result.transitions) == (7, 14)
+    assert result.verdict.depth == 3  # 7 states: depths 0, 1, 1, 2, 2, 2, 3
+
+
+def test_the_depth_of_a_verdict_is_the_depth_explored():
+    assert one(counter()).verdict.depth == TOP
+    assert one(counter(max_depth=4)).verdict.depth == 4
+    assert one(counter(guard_top=4)).verdict.depth == 4  # vacuous
+
+
+def test_of_two_actions_with_one_effect_the_trace_shows_the_first():
+    b = ModelBuilder("twins")
+    x = b.var("x", Domain.range(3))
+    b.action("A", "x up by A", x < 3, {x: x + 1})
+    b.action("B", "x up by B", x < 3, {x: x + 1})
+    b.add_check(Check("p", "", (Condition("x is never 3", x != 3),), Condition("x", x == 3)))
+    trace = one(b.build()).verdict.trace
+    assert [s.name for s in trace.steps] == ["x up by A"] * 3
+
+
+def test_progress_is_reported_at_least_every_5000_states():
+    calls = []
+    explicit.check_model(grid(80), lambda states, depth: calls.append((states, depth)))
+    assert len(calls) == 2 and calls[0] == (1, 0)
+    assert 5000 < calls[1][0] <= 6400
