@@ -370,3 +370,69 @@ def test_progress_is_reported_at_least_every_5000_states():
     explicit.check_model(grid(80), lambda states, depth: calls.append((states, depth)))
     assert len(calls) == 2 and calls[0] == (1, 0)
     assert 5000 < calls[1][0] <= 6400
+
+
+# -- Z3 engine: verdicts on small models and the catalogue --------------------
+
+def pinned_model(pinned: str = "yes"):
+    """A goroutine that may migrate unless pinned; "never migrated" holds
+    only because of the pin, "x in range" needs no assumption."""
+    b = ModelBuilder("pinning")
+    pin = b.var("pinned", Domain.enum("no", "yes"), pinned, frozen=True,
+                assumption="G1 is pinned", view=False)
+    moved = b.flag("moved")
+    x = b.var("x", Domain.range(3))
+    b.action("Go scheduler", "G1 migrates", (pin == 0) & ~moved, {moved: TRUE})
+    b.action("G1", "step", x < 3, {x: x + 1})
+    witness = Condition("x reaches 3", x == 3)
+    b.add_check(Check("stays", "", (Condition("G1 never migrates", ~moved),), witness))
+    b.add_check(Check("range", "", (Condition("x in range", x <= 3),), witness))
+    return b.build()
+
+
+def test_z3_names_the_assumption_a_proof_needs_and_only_that():
+    stays, in_range = symbolic.check_model(pinned_model(), explain=True)
+    assert stays.verdict.kind == in_range.verdict.kind == "holds"
+    assert stays.verdict.assumptions == ["G1 is pinned"]
+    assert in_range.verdict.assumptions == []
+    plain = symbolic.check_model(pinned_model())
+    assert [r.verdict.assumptions for r in plain] == [[], []]
+
+
+def test_without_the_pin_both_engines_find_the_one_step_violation():
+    for engine in (explicit.check_model, symbolic.check_model):
+        stays, in_range = engine(pinned_model("no"))
+        assert (stays.verdict.kind, stays.verdict.depth) == ("violated", 1)
+        assert [s.name for s in stays.verdict.trace.steps] == ["G1 migrates"]
+        assert in_range.verdict.kind == "holds"
+
+
+def test_z3_judges_several_checks_of_one_model_each_on_its_own():
+    b = ModelBuilder("two checks")
+    x = b.var("x", Domain.range(TOP))
+    b.action("c", "increment", x < TOP, {x: x + 1})
+    reach = Condition("x reaches 2", x == 2)
+    b.add_check(Check("late", "", (Condition("x is never 5", x != 5),), reach))
+    b.add_check(Check("fine", "", (Condition("x in range", x <= TOP),), reach))
+    b.add_check(Check("early", "", (Condition("x is never 2", x != 2),), reach))
+    model = b.build()
+    for options in ({}, {"joint": False}, {"reduce": False, "facts": False}):
+        results = symbolic.check_model(model, **options)
+        got = [(r.property, r.verdict.kind, r.verdict.depth) for r in results]
+        assert got[0] == ("late", "violated", 5) and got[2] == ("early", "violated", 2)
+        assert got[1][:2] == ("fine", "holds"), options
+        assert results[1].verdict.detail.startswith("proved")
+        assert all(r.engine == "z3" for r in results)
+
+
+@pytest.mark.parametrize("design", ["4th-arg", "stateful-get", "task-struct"])
+def test_z3_agrees_with_the_explicit_engine_on_the_catalogue(design):
+    props = catalog.properties()
+    for scen in (TWO_CALLS, OWN_THEN_PROGRAM):
+        model, _ = world.build(scen, catalog.design(design), props)
+        mine = explicit.check_model(model)
+        theirs = symbolic.check_model(model)
+        assert [(r.verdict.kind, r.verdict.depth if r.verdict.kind == "violated" else 0)
+                for r in mine] == [
+            (r.verdict.kind, r.verdict.depth if r.verdict.kind == "violated" else 0)
+            for r in theirs]
