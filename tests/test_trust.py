@@ -436,3 +436,60 @@ def test_z3_agrees_with_the_explicit_engine_on_the_catalogue(design):
                 for r in mine] == [
             (r.verdict.kind, r.verdict.depth if r.verdict.kind == "violated" else 0)
             for r in theirs]
+
+
+IRQ = scenario("""
+[[thread]]
+name = "T1"
+[[irq]]
+name = "IRQ0"
+cpu = 0
+[syscall]
+path = ["emit"]
+""", "irq")
+
+NESTED = scenario("""
+[[thread]]
+name = "T1"
+[[bpf_program]]
+name = "S1"
+attach = "syscall"
+path = ["emit"]
+[syscall]
+path = ["S1", "emit"]
+""", "nested")
+
+
+def test_4th_arg_buffer_gets_only_what_the_calls_own_path_writes():
+    """An interrupt has no caller's buffer, a nested bpf_sys_bpf() call
+    has no 4th argument: neither writes into the outer call's buffer."""
+    for scen in (IRQ, NESTED):
+        got = verdicts(catalog.design("4th-arg"), scen)
+        assert {name: v.kind for name, v in got.items()} == {
+            "attribution": "holds", "no-foreign-output": "holds",
+            "completeness": "holds"}, scen.name
+    # the same interrupt does reach a buffer found through current
+    assert verdicts(catalog.design("task-struct"), IRQ)["attribution"].kind == "violated"
+
+
+def test_stateful_get_trace_shows_the_tasks_last_error():
+    got = verdicts(catalog.design("stateful-get"), scenario(GO_TEXT, "go"))
+    trace = got["attribution"].trace
+    changed = [name for step in trace.steps for name, _ in step.changes]
+    assert "last_error[M1]" in changed or "last_error[M2]" in changed
+
+
+GO_TEXT = """
+[[os_thread]]
+name = "M1"
+[[os_thread]]
+name = "M2"
+[[goroutine]]
+name = "G1"
+on = "M1"
+[[goroutine]]
+name = "G2"
+on = "M2"
+[syscall]
+path = ["emit"]
+"""
