@@ -2,6 +2,8 @@
 
     python benchmarks/bench_churn.py [TREE] [--repeat N] [--ops]
 
+Cold runs include the search for bridges (one pass over kernel/**/*.c).
+
 TREE defaults to $EINVAL_KERNEL_TREE, else /usr/src/linux-source-6.1.
 Prints the size of the job and best-of-N wall times in seconds, cold
 (nothing cached: what one `einval churn` run pays) and warm (parsed files
@@ -23,6 +25,7 @@ from einval.churn import analysis, api
 
 def cold(tree: str, ops: bool) -> None:
     api._parse_all.cache_clear()
+    api._bridges.cache_clear()
     api._graph.cache_clear()
     sources, cg = api.load(tree, ops=ops)
     analysis.summarise(cg, sources.label)

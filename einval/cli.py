@@ -27,9 +27,18 @@ class _Parser(argparse.ArgumentParser):
         raise InputError(f"{message} (see '{self.prog} --help')")
 
 
-def _add_run_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", choices=("text", "json"), default="text",
-                   help="plain text for mail (72 columns) or JSON")
+def _add_run_options(p: argparse.ArgumentParser,
+                     formats: tuple[str, ...] = ("text", "json"),
+                     traces: tuple[str, ...] = ("text", "lanes", "itf", "dot", "svg")
+                     ) -> None:
+    p.add_argument("--format", choices=formats, default="text",
+                   help="plain text for mail (72 columns) or " + ", ".join(formats[1:]))
+    p.add_argument("--trace", choices=traces, default="text",
+                   help="counterexamples as numbered steps (text) or one column per "
+                        "actor (lanes)" + (", or one trace as ITF JSON, a DOT or "
+                                           "SVG state graph" if "itf" in traces else ""))
+    p.add_argument("--full", action="store_true",
+                   help="show whole states after each step, not just changes")
     p.add_argument("--engine", default="explicit",
                    help="explicit (BFS), z3 (BMC + induction), or both, which "
                         "fails loudly if they disagree (default: explicit)")
@@ -63,6 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--property", action="append", metavar="P",
                    help="a property name or .py file (repeatable; default: all)")
     _add_run_options(p)
+    p.add_argument("--all", action="store_true",
+                   help="every distinct way a property breaks, one trace each")
+    p.add_argument("--witness", action="store_true",
+                   help="for a property that holds, the shortest trace where a "
+                        "call fails and its caller reads the explanation")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("test", help="judge the [expect] tables of scenario files")
@@ -70,6 +84,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="scenario files or folders (default: the shipped scenarios)")
     p.add_argument("--engine", default="explicit",
                    help="explicit, z3, or both (default: explicit)")
+    p.add_argument("--trace", choices=("text", "lanes"), default="text",
+                   help="unexpected counterexamples as numbered steps or lanes")
+    p.add_argument("--full", action="store_true",
+                   help="show whole states after each step, not just changes")
     p.set_defaults(func=cmd_test)
 
     p = sub.add_parser("compare", help="every design x property over every scenario")
@@ -77,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="restrict to these scenarios (repeatable; default: all)")
     p.add_argument("--kernel", metavar="TREE",
                    help="add code-churn columns measured on this kernel tree")
-    _add_run_options(p)
+    _add_run_options(p, ("text", "json", "markdown", "html"), ("text", "lanes"))
     p.set_defaults(func=cmd_compare)
 
     try:
@@ -177,23 +195,32 @@ def cmd_check(args: argparse.Namespace) -> int:
     scenarios = _scenarios(args)
     results = runner.run(designs, scenarios, properties, args.engine, runner.Progress(),
                          args.why, args.timeout)
-    if args.format == "json":
-        _emit(report.to_json("check", results, engine=args.engine))
+    from .render import choose, traces
+
+    results = choose.clarify(results)
+    show = traces.Show(args.trace, args.full, args.all, args.witness)
+    models = (choose.models_for(designs, scenarios, properties) if args.witness
+              else None)
+    if args.trace in traces.FILE_STYLES:
+        _emit(traces.document(traces.select(results, show, models), show))
+    elif args.format == "json":
+        shown = traces.select(results, show, models) if args.all or args.witness \
+            else None
+        _emit(report.to_json("check", results, shown, engine=args.engine))
     else:
-        _emit(report.check_text(results))
+        _emit(report.check_text(results, show, models))
     return _status(results)
 
 
 def cmd_test(args: argparse.Namespace) -> int:
     from . import expect
 
-    paths = expect.files(args.paths or [str(catalog.folder("scenarios"))])
-    scenarios = [catalog.scenario(str(p)) for p in paths]
     runner.engine_for(args.engine)  # refuse an unknown engine before any work
-    judged = [(s, expect.judge(s, args.engine, runner.Progress())) for s in scenarios]
-    _emit(report.test_text(judged))
-    return EXIT_VIOLATED if any(not o.ok for _, group in judged for o in group) \
-        else EXIT_HOLDS
+    from .render.traces import Show
+
+    judged = expect.judge_files(args.paths, args.engine, runner.Progress())
+    _emit(report.test_text(judged, Show(args.trace, args.full)))
+    return EXIT_HOLDS if all(j.ok for j in judged) else EXIT_VIOLATED
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -204,13 +231,22 @@ def cmd_compare(args: argparse.Namespace) -> int:
                          args.why, args.timeout)
     names = [s.name for s in scenarios]
     churn = _churn_columns(args.kernel, designs) if args.kernel else None
+    from .render import choose, traces
+
+    results = choose.clarify(results)
+    show = traces.Show(args.trace, args.full)
     if args.format == "json":
         extra = {"engine": args.engine, "scenarios": names}
         if churn is not None:
             extra["churn"] = churn
         _emit(report.to_json("compare", results, **extra))
+    elif args.format in ("markdown", "html"):
+        from .render import html, markdown
+
+        writer = markdown if args.format == "markdown" else html
+        _emit(writer.compare(results, names, show))
     else:
-        _emit(report.compare_text(results, names, churn))
+        _emit(report.compare_text(results, names, churn, show))
     return EXIT_HOLDS
 
 

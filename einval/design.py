@@ -176,6 +176,11 @@ class Choice:
     def order(self) -> int:
         return self.design.order
 
+    @property
+    def churn(self) -> str:
+        """The code-churn figures belong to the design, whatever is switched on."""
+        return self.design.churn
+
 
 def choices_of(design: type[Design]) -> list[Choice]:
     """The design itself, then its declared variants, as compare rows."""

@@ -26,9 +26,30 @@ def wrap(text: str, indent: str, hanging: str | None = None) -> list[str]:
 
 
 # -- traces -----------------------------------------------------------------
-def trace_lines(trace: Trace, indent: str = "  ") -> list[str]:
-    """Numbered steps: who acted, what they did, what changed; then the
-    condition that failed and the values that made it fail."""
+def trace_lines(trace: Trace, indent: str = "  ", full: bool = False) -> list[str]:
+    """Numbered steps: who acted, what they did, what changed (``full``:
+    the whole state, changed parts marked ``*``); then the condition that
+    failed and the values that made it fail."""
+    lines = context_lines(trace, indent)
+    width = len(str(len(trace.steps)))
+    for number, step in enumerate(trace.steps, start=1):
+        head = f"{indent}{number:>{width}}. "
+        pad = " " * len(head)
+        lines += wrap(f"{step.actor}: {step.name}", head, pad + "  ")
+        if full:
+            changed = {name for name, _ in step.changes}
+            for name, value in whole_state(trace, step.state):
+                mark = "* " if name in changed else "  "
+                lines += wrap(f"{mark}{name} = {value}", pad + "  ", pad + "      ")
+        else:
+            for name, value in step.changes:
+                lines += wrap(f"{name} = {value}", pad + "    ", pad + "      ")
+    return lines + failure_lines(trace, indent)
+
+
+def context_lines(trace: Trace, indent: str = "  ") -> list[str]:
+    """What a reader must know before step 1: the assumptions the trace
+    relies on, and the initial values that are not empty."""
     lines = []
     given = [trace.model.variables[i].assumption for i in assumptions_read(trace)]
     if given:
@@ -38,18 +59,22 @@ def trace_lines(trace: Trace, indent: str = "  ") -> list[str]:
                if value not in ("[]", "NULL")]
     if initial:
         lines += wrap("initially: " + ", ".join(initial), indent, indent + "  ")
-    width = len(str(len(trace.steps)))
-    for number, step in enumerate(trace.steps, start=1):
-        head = f"{indent}{number:>{width}}. "
-        pad = " " * len(head)
-        lines += wrap(f"{step.actor}: {step.name}", head, pad + "  ")
-        for name, value in step.changes:
-            lines += wrap(f"{name} = {value}", pad + "    ", pad + "      ")
+    return lines
+
+
+def failure_lines(trace: Trace, indent: str = "  ") -> list[str]:
+    """The condition that failed and the values that made it false."""
+    lines: list[str] = []
     if trace.failed is not None:
         lines += wrap(f"fails: {trace.failed.label}", indent, indent + "  ")
         for name, value in trace.failed_values():
             lines += wrap(f"{name} = {value}", indent + "    ", indent + "      ")
     return lines
+
+
+def whole_state(trace: Trace, state: tuple[int, ...]) -> list[tuple[str, str]]:
+    """Every view of ``state``: what ``--full`` shows after each step."""
+    return [(view.name, view.render(state)) for view in trace.model.views]
 
 
 def assumptions_read(trace: Trace) -> list[int]:
@@ -70,8 +95,14 @@ def assumptions_read(trace: Trace) -> list[int]:
 
 
 # -- check ------------------------------------------------------------------
-def check_text(results: Sequence[Result]) -> str:
-    """Per design and scenario: one verdict line per property, then traces."""
+def check_text(results: Sequence[Result], show=None, models=None) -> str:
+    """Per design and scenario: one verdict line per property, the actions
+    that never fired (when ``models``, by (design, scenario), are given:
+    with ``--witness``), then traces (``show``: a ``render.traces.Show``)."""
+    from .render import traces
+
+    show = show or traces.Show()
+    shown = traces.select(results, show, models)
     lines: list[str] = []
     groups: dict[tuple[str, str], list[Result]] = {}
     for r in results:
@@ -91,12 +122,18 @@ def check_text(results: Sequence[Result]) -> str:
             if r.verdict.assumptions:
                 lines += wrap(f"{r.property} needs: " + "; ".join(r.verdict.assumptions),
                               "  ", "    ")
-        for r in group:
-            if r.verdict.trace is not None:
+        model = (models or {}).get((design, scenario))
+        if model is not None:
+            from .render import space as spaces
+
+            idle = spaces.never_fired(model, spaces.of(model).fired())
+            if idle:
+                lines += wrap("never fired: " + "; ".join(idle), "  ", "    ")
+        for one in shown:
+            if any(one.result is r for r in group):
                 lines.append("")
-                lines.append(f"  {r.property}: shortest counterexample, "
-                             f"{len(r.verdict.trace.steps)} steps")
-                lines += trace_lines(r.verdict.trace, "    ")
+                lines += wrap(one.title, "  ", "    ")
+                lines += traces.lines(one, show, "    ")
         lines.append("")
     lines.append(summary_line(results))
     return "\n".join(lines) + "\n"
@@ -173,13 +210,25 @@ def _churn_cells(churn: dict | None, design: str) -> list[str]:
     return [str(figures["prototypes"]), str(figures["call_sites"])]
 
 
-def compare_text(results: Sequence[Result], scenarios: Sequence[str],
-                 churn: dict | None = None) -> str:
-    designs, properties, table = cells(results)
+def compare_heading(results: Sequence[Result], scenarios: Sequence[str]) -> str:
+    """One sentence: what was compared, over what, how many states."""
+    designs = dict.fromkeys(r.design for r in results)
+    properties = dict.fromkeys(r.property for r in results)
     states = sum({(r.design, r.scenario): r.states for r in results}.values())
-    lines = wrap(f"einval compare: {len(designs)} designs x {len(properties)} "
-                 f"properties over {len(scenarios)} scenarios "
-                 f"({', '.join(scenarios)}); {states} states explored", "", "  ")
+    return (f"einval compare: {len(designs)} designs x {len(properties)} "
+            f"properties over {len(scenarios)} scenarios "
+            f"({', '.join(scenarios)}); {states} states explored")
+
+
+LEGEND = ("holds: no violation in any scenario, every reachable state "
+          "explored and the property's witness reached. violated: see the "
+          "shortest counterexample below.")
+
+
+def compare_text(results: Sequence[Result], scenarios: Sequence[str],
+                 churn: dict | None = None, show=None) -> str:
+    designs, properties, table = cells(results)
+    lines = wrap(compare_heading(results, scenarios), "", "  ")
     lines.append("")
     lines += matrix_lines(designs, properties, table, churn)
     lines.append("")
@@ -187,35 +236,69 @@ def compare_text(results: Sequence[Result], scenarios: Sequence[str],
         lines += wrap("protos, sites: function prototypes that gain a parameter and "
                       "call sites to edit so that every reachable error site can "
                       "report (see 'einval churn').", "")
-    lines += wrap("holds: no violation in any scenario, every reachable state "
-                  "explored and the property's witness reached. violated: see the "
-                  "shortest counterexample below.", "")
+    lines += wrap(LEGEND, "")
     for d in designs:
         for p in properties:
             cell = table[d, p]
             if not cell.note:
                 continue
             lines.append("")
-            lines += footnote(cell, d, p)
+            lines += footnote(cell, d, p, show)
     return "\n".join(lines) + "\n"
 
 
-def footnote(cell: Cell, design: str, prop: str) -> list[str]:
+@dataclass
+class Note:
+    """What a footnote says: a headline, the lines under it, and for a
+    violation the trace it shows (in the scenario with the shortest)."""
+
+    number: int
+    headline: str
+    details: list[str]
+    trace: Trace | None
+
+
+def note_of(cell: Cell, design: str, prop: str) -> Note:
     bad = [r for r in cell.results if r.verdict.kind == cell.kind]
     if cell.kind == "violated":
         best = min(bad, key=lambda r: len(r.verdict.trace.steps))
         others = [r.scenario for r in bad if r is not best]
-        n = len(best.verdict.trace.steps)
-        lines = wrap(f"[{cell.note}] {design} violates {prop} in {best.scenario}", "",
-                     "    ")
-        lines.append(f"    shortest counterexample: {n} steps")
+        details = [f"shortest counterexample: {len(best.verdict.trace.steps)} steps"]
         if others:
-            lines += wrap(f"also violated in: {', '.join(others)}", "    ")
-        return lines + trace_lines(best.verdict.trace, "  ")
-    lines = wrap(f"[{cell.note}] {design}: {prop} is unknown", "")
-    for r in bad:
-        lines += wrap(f"{r.scenario}: {r.verdict.detail}", "  ", "    ")
-    return lines
+            details.append(f"also violated in: {', '.join(others)}")
+        return Note(cell.note, f"{design} violates {prop} in {best.scenario}",
+                    details, best.verdict.trace)
+    return Note(cell.note, f"{design}: {prop} is unknown",
+                [f"{r.scenario}: {r.verdict.detail}" for r in bad], None)
+
+
+def notes(results: Sequence[Result]) -> list[Note]:
+    """Every footnote of the compare table, in table order."""
+    designs, properties, table = cells(results)
+    return [note_of(table[d, p], d, p) for d in designs for p in properties
+            if table[d, p].note]
+
+
+def footnote(cell: Cell, design: str, prop: str, show=None) -> list[str]:
+    note = note_of(cell, design, prop)
+    lines = wrap(f"[{note.number}] {note.headline}", "", "    ")
+    if note.trace is None:
+        for text in note.details:
+            lines += wrap(text, "  ", "    ")
+        return lines
+    lines.append(f"    {note.details[0]}")
+    for text in note.details[1:]:
+        lines += wrap(text, "    ")
+    return lines + footnote_trace(note.trace, show)
+
+
+def footnote_trace(trace: Trace, show=None, indent: str = "  ") -> list[str]:
+    """A footnote's trace as text, or as lanes with ``--trace lanes``."""
+    if show is not None and show.trace == "lanes":
+        from .render import lanes
+
+        return lanes.chart(trace, indent)
+    return trace_lines(trace, indent, full=bool(show and show.full))
 
 
 # -- JSON -------------------------------------------------------------------
@@ -246,30 +329,77 @@ def result_json(r: Result) -> dict:
     return out
 
 
-def to_json(command: str, results: Sequence[Result], **extra) -> str:
-    doc = {"einval": __version__, "command": command, **extra,
-           "results": [result_json(r) for r in results]}
+def to_json(command: str, results: Sequence[Result], shown=None, **extra) -> str:
+    """The results as JSON; ``shown`` (``render.traces.select``), when
+    given, adds each result's ``ways`` (``--all``) and ``witness``."""
+    out = []
+    for r in results:
+        item = result_json(r)
+        for one in shown or []:
+            if one.result is not r:
+                continue
+            trace = {"title": one.title, "depth": len(one.trace.steps),
+                     "trace": trace_json(one.trace)}
+            if one.trace.failed is not None:
+                trace["failed"] = {"condition": one.trace.failed.label,
+                                   "values": dict(one.trace.failed_values())}
+                item.setdefault("ways", []).append(trace)
+            else:
+                item["witness"] = trace
+        out.append(item)
+    doc = {"einval": __version__, "command": command, **extra, "results": out}
     return json.dumps(doc, indent=2) + "\n"
 
 
 # -- test -------------------------------------------------------------------
-def test_text(judged) -> str:
-    """Per scenario file, one line per expectation: ok or MISMATCH."""
+def test_text(judged, show=None) -> str:
+    """Per scenario file, herd7-style: the file, the command that re-runs
+    it, hashes of what ran, one ``Observation`` line per design and
+    property with the expected verdict and Ok or MISMATCH, the clearest
+    counterexample of each unexpected violation (``show``: text or lanes),
+    the actions that never fired, then the file's own Ok/MISMATCH.
+
+    ``Observation``, ``File``, ``Command`` and ``Hash`` lines are never
+    wrapped, so that ``grep`` finds each whole and a path or command
+    pastes whole; they are the only lines allowed past 72 columns.
+    """
     lines: list[str] = []
     total = bad = 0
-    for scenario, outcomes in judged:
-        lines.append(f"{scenario.source}")
-        dw = max(len(o.expectation.design) for o in outcomes)
-        pw = max(len(o.result.property) for o in outcomes)
-        for o in outcomes:
+    for j in judged:
+        s = j.scenario
+        lines += wrap(f"Test {s.name}" + (f": {s.description}" if s.description
+                                           else ""), "", "  ")
+        lines.append(f"File {s.source}")
+        lines.append(f"Command {j.command}")
+        lines += [f"Hash {what} {value}" for what, value in j.hashes]
+        for o in j.outcomes:
             total += 1
             bad += not o.ok
-            mark = "ok" if o.ok else "MISMATCH"
-            text = f"{mark:<8}  {o.expectation.design:<{dw}}  {o.result.property:<{pw}}  "
-            text += str(o.result.verdict)
-            if not o.ok:
-                text += f"; expected {o.expectation.verdict}"
-            lines += wrap(text, "  ", " " * (16 + dw + pw))
+            e = o.expectation
+            text = (f"Observation {s.name} {e.design} {o.result.property} {o.observed} "
+                    f"{o.violating} {o.total}{'' if o.complete else '+'} "
+                    f"expect {e.verdict} ")
+            text += "Ok" if o.ok else f"MISMATCH: {o.result.verdict}"
+            lines.append(text)
+        for o in j.outcomes:
+            trace = o.result.verdict.trace
+            if not o.ok and trace is not None:
+                lines += wrap(f"Counterexample {s.name} {o.expectation.design} "
+                              f"{o.result.property}: {len(trace.steps)} steps", "", "  ")
+                lines += footnote_trace(trace, show)
+        groups: dict[tuple[str, ...], list[str]] = {}
+        for design, idle in j.silent.items():
+            if idle:
+                groups.setdefault(tuple(idle), []).append(design)
+        for idle, designs in groups.items():
+            who = ("every design" if len(designs) == len(j.silent) > 1
+                   else ", ".join(designs))
+            lines += wrap(f"Coverage {s.name} ({who}): never fired: "
+                          + "; ".join(idle), "", "  ")
+        met = sum(o.ok for o in j.outcomes)
+        lines.append(f"{'Ok' if j.ok else 'MISMATCH'} {s.name}: {met} of "
+                     f"{len(j.outcomes)} as expected")
+        lines.append("")
     lines.append(f"einval test: {total} expectations in {len(judged)} files: "
                  f"{total - bad} ok, {bad} mismatched")
     return "\n".join(lines) + "\n"

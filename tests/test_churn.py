@@ -21,13 +21,14 @@ KTREE = Path(__file__).parent / "data" / "ktree"
 CGROUP = "kernel/cgroup/cgroup.c"
 
 
-def graph(extra=(), ops=False):
-    return load(KTREE, extra, ops)
+def graph(extra=(), ops=False, bridge=False):
+    """kernel/bpf alone by default: the hand-derived counts below assume it."""
+    return load(KTREE, extra, ops, bridge)
 
 
-def summary(extra=(), ops=False, errnos=()):
-    sources, cg = graph(extra, ops)
-    return analysis.summarise(cg, sources.label, errnos), cg
+def summary(extra=(), ops=False, errnos=(), bridge=False, definition="all"):
+    sources, cg = graph(extra, ops, bridge)
+    return analysis.summarise(cg, sources.label, errnos, definition), cg
 
 
 def names(cg, keys):
@@ -134,9 +135,10 @@ def test_summary_counts_without_extra_files():
 
 def test_histogram_of_new_parameters_per_path():
     s, _ = summary()
-    # explicit: 3 sites in the entry (0), 6 one below, 5 two below,
-    # check_reg_arg and fixup_call_args three below
-    assert s.histogram["explicit"] == {0: 3, 1: 6, 2: 5, 3: 2}
+    # explicit counts the entry (SYSCALL_DEFINE3 -> SYSCALL_DEFINE5): 3 sites
+    # in the entry (1), 6 one below (2), 5 two below (3), check_reg_arg and
+    # fixup_call_args three below (4)
+    assert s.histogram["explicit"] == {1: 3, 2: 6, 3: 5, 4: 2}
     # attr: only map_check_flags, bpf_map_update_value, check_reg_arg and
     # fixup_call_args lack a union bpf_attr: one each on their paths
     assert s.histogram["attr"] == {0: 12, 1: 4}
@@ -145,11 +147,12 @@ def test_histogram_of_new_parameters_per_path():
 
 def test_design_totals_on_shortest_paths():
     s, _ = summary()
-    # explicit: the 12 non-entry functions on the paths; 14 call sites
-    # (cgroup_bpf_link_attach is called twice, check_reg_arg twice);
-    # touched: those 12 + sys_bpf + do_check (a caller of check_reg_arg)
+    # explicit: the 12 non-entry functions on the paths plus the entry
+    # (sys_bpf: SYSCALL_DEFINE3 -> SYSCALL_DEFINE5, no callers); 14 call
+    # sites (cgroup_bpf_link_attach is called twice, check_reg_arg twice);
+    # touched: those 13 + do_check (a caller of check_reg_arg)
     assert s.totals["explicit"].counts() == {
-        "prototypes": 12,
+        "prototypes": 13,
         "call_sites": 14,
         "functions": 14,
         "already_carry_log": 3,
@@ -174,25 +177,60 @@ def test_every_path_adds_functions_off_the_shortest_paths():
     # do_check reaches check_reg_arg but is on no shortest path
     extra = set(s.every_path["explicit"].prototypes) - set(s.totals["explicit"].prototypes)
     assert names(cg, extra) == ["do_check"]
-    assert s.every_path["explicit"].counts()["prototypes"] == 13
+    assert s.every_path["explicit"].counts()["prototypes"] == 14
     assert s.every_path["explicit"].counts()["call_sites"] == 15
     assert s.every_path["attr"].counts()["prototypes"] == 5
 
 
 def test_extra_file_connects_the_cgroup_path():
     s, cg = summary([CGROUP])
-    assert len(cg.functions) == 24
-    assert s.reachable_functions == 19
+    # + cgroup_bpf_attach and cgroup_get_from_fd (reached, no site)
+    assert len(cg.functions) == 25
+    assert s.reachable_functions == 20
     assert len(s.sites) == 19  # + __cgroup_bpf_attach's three
     assert s.sites_decided_by_callee == 2  # -EPERM and -E2BIG
     # + cgroup_bpf_prog_attach (1 site), cgroup_bpf_attach (2), __cgroup_bpf_attach (1)
-    assert s.totals["explicit"].counts()["prototypes"] == 15
+    assert s.totals["explicit"].counts()["prototypes"] == 16
     assert s.totals["explicit"].counts()["call_sites"] == 18
     assert s.totals["explicit"].counts()["functions"] == 17
     # + cgroup_bpf_attach and __cgroup_bpf_attach (no attr there)
     assert s.totals["attr"].counts()["prototypes"] == 6
     assert s.totals["attr"].counts()["call_sites"] == 8
     assert s.totals["attr"].counts()["functions"] == 12
+
+
+def test_bridges_connect_the_cgroup_path_without_file():
+    """5.8 layout: cgroup_bpf_attach is found in kernel/cgroup/cgroup.c.
+
+    It is called from kernel/bpf/cgroup.c and calls __cgroup_bpf_attach
+    there; cgroup_get_from_fd (same file) calls nothing in kernel/bpf and
+    is left out. The figures are those of --file CGROUP, less that one
+    function.
+    """
+    s, cg = summary(bridge=True)
+    bridged = [pf for pf in cg.files if pf.bridges]
+    assert [(pf.path, pf.bridges) for pf in bridged] == [(CGROUP, ("cgroup_bpf_attach",))]
+    assert len(cg.functions) == 24
+    assert s.reachable_functions == 19
+    assert len(s.sites) == 19
+    with_file, _ = summary([CGROUP])
+    for design in analysis.DESIGNS:
+        assert s.totals[design].counts() == with_file.totals[design].counts()
+
+
+def test_bridges_need_a_call_back_into_kernel_bpf(tmp_path):
+    """A function outside kernel/bpf that kernel/bpf calls is not enough."""
+    bpf = tmp_path / "kernel" / "bpf"
+    bpf.mkdir(parents=True)
+    (tmp_path / "kernel" / "fork.c").write_text(
+        "int helper_outside(void)\n{\n\treturn -EAGAIN;\n}\n"
+    )
+    (bpf / "syscall.c").write_text(
+        "static int __sys_bpf(int cmd, bpfptr_t uattr, unsigned int size)\n"
+        "{\n\treturn helper_outside();\n}\n"
+    )
+    _, cg = load(tmp_path)
+    assert [pf.path for pf in cg.files] == ["kernel/bpf/syscall.c"]
 
 
 def test_ops_reach_the_map_implementations():
@@ -205,21 +243,21 @@ def test_ops_reach_the_map_implementations():
     assert len(s.sites) == 19
     # both map implementations now change, each stored in
     # bpf_map_ops.map_update_elem: no other implementation is left over
-    assert s.totals["explicit"].counts()["prototypes"] == 14
+    assert s.totals["explicit"].counts()["prototypes"] == 15
     assert s.totals["explicit"].counts()["ops_ripple_prototypes"] == 0
 
 
 def test_errno_filter():
     s, _ = summary(errnos=("EFAULT",))
     assert s.sites_total == 2 and len(s.sites) == 2
-    # sys_bpf's copy_from_user (entry: free) and map_update_elem's
-    assert s.totals["explicit"].counts()["prototypes"] == 1
+    # sys_bpf's copy_from_user and map_update_elem's: both gain the log
+    assert s.totals["explicit"].counts()["prototypes"] == 2
 
 
 def test_design_totals_api():
     totals = design_totals(KTREE, extra_files=[CGROUP])
     assert sorted(totals) == ["attr", "current", "explicit"]
-    assert totals["explicit"]["prototypes"] == 15
+    assert totals["explicit"]["prototypes"] == 16
     assert totals["explicit"]["call_sites"] == 18
     assert totals["attr"]["prototypes"] == 6
     assert totals["attr"]["call_sites"] == 8
@@ -234,7 +272,7 @@ def test_design_totals_api():
 
 # -- one chain -----------------------------------------------------------------
 def chain_for(name, extra=(CGROUP,), ops=False, command=""):
-    _, cg = graph(extra, ops)
+    _, cg = graph(extra, ops, bridge=False)
     return analysis.chain(cg, callgraph.lookup(cg, name), command=command), cg
 
 
@@ -250,9 +288,9 @@ def test_thread_example_through_link_create():
     ]
     assert ch.command == ("BPF_LINK_CREATE",)
     assert [s.callers for s in ch.steps] == [0, 1, 2, 2, 1, 1]
-    # Alexei's four plus hierarchy_allows_attach itself; 1+2+2+1+1 call sites;
-    # touched adds sys_bpf and cgroup_bpf_prog_attach (another caller)
-    assert ch.totals["explicit"].counts()["prototypes"] == 5
+    # the entry, Alexei's four and hierarchy_allows_attach itself;
+    # 0+1+2+2+1+1 call sites; touched adds cgroup_bpf_prog_attach
+    assert ch.totals["explicit"].counts()["prototypes"] == 6
     assert ch.totals["explicit"].counts()["call_sites"] == 7
     assert ch.totals["explicit"].counts()["functions"] == 7
     # Andrii's point: three of them have no union bpf_attr
@@ -269,15 +307,31 @@ def test_thread_example_through_link_create():
     ]
 
 
-def test_default_route_ties_go_to_the_smaller_name():
+def test_routes_that_tie_are_all_kept():
     ch, _ = chain_for("hierarchy_allows_attach")
-    assert [s.function.name for s in ch.steps][1:3] == [
+    assert ch.reached_by == [("BPF_LINK_CREATE", 5), ("BPF_PROG_ATTACH", 5)]
+    assert [r.command for r in ch.routes] == [("BPF_LINK_CREATE",), ("BPF_PROG_ATTACH",)]
+    assert [s.function.name for s in ch.routes[1].steps][1:3] == [
         "bpf_prog_attach",
         "cgroup_bpf_prog_attach",
     ]
-    assert ch.reached_by == [("BPF_LINK_CREATE", 5), ("BPF_PROG_ATTACH", 5)]
     # bpf_prog_attach 1 + cgroup_bpf_prog_attach 1 + 2 + 1 + 1
-    assert ch.totals["explicit"].counts()["call_sites"] == 6
+    assert ch.routes[1].totals["explicit"].counts()["call_sites"] == 6
+    # every path: sys_bpf, both commands' two functions, the last three
+    assert ch.every_functions == 8
+    assert ch.every["explicit"].counts() == {
+        "prototypes": 8,
+        "call_sites": 9,
+        "functions": 8,
+        "already_carry_log": 0,
+        "ops_ripple_prototypes": 0,
+    }
+
+
+def test_asked_command_gives_one_route():
+    ch, _ = chain_for("hierarchy_allows_attach", command="BPF_PROG_ATTACH")
+    assert len(ch.routes) == 1 and ch.command == ("BPF_PROG_ATTACH",)
+    assert ch.every_functions == 6
 
 
 def test_via_function():
@@ -302,7 +356,7 @@ def test_ops_chain_and_ripple():
         "htab_map_update_elem",
     ]
     explicit = ch.totals["explicit"]
-    assert explicit.counts()["prototypes"] == 3
+    assert explicit.counts()["prototypes"] == 4
     assert explicit.counts()["call_sites"] == 3  # incl. map->ops->map_update_elem
     # bpf_map_ops.map_update_elem changes type: array_map_update_elem too
     assert names(cg, explicit.ops_ripple) == ["array_map_update_elem"]
@@ -375,3 +429,20 @@ def test_newer_entry_is_detected(tmp_path):
     )
     _, cg = load(tmp_path)
     assert cg.entry == "kernel/bpf/syscall.c:__sys_bpf"
+
+
+def test_entry_sys_bpf_must_come_from_syscall_define(tmp_path):
+    """5.8 layout: the entry is SYSCALL_DEFINE3(bpf, ...); a plain function
+    that happens to be called sys_bpf is not the syscall."""
+    bpf = tmp_path / "kernel" / "bpf"
+    bpf.mkdir(parents=True)
+    (bpf / "syscall.c").write_text("int sys_bpf(int cmd)\n{\n\treturn -EINVAL;\n}\n")
+    with pytest.raises(InputError, match="no bpf\\(\\) entry point"):
+        load(tmp_path)
+    (bpf / "syscall.c").write_text(
+        "SYSCALL_DEFINE3(bpf, int, cmd, union bpf_attr __user *, uattr, unsigned int, size)\n"
+        "{\n\treturn -EINVAL;\n}\n"
+    )
+    _, cg = load(tmp_path)
+    assert cg.entry == "kernel/bpf/syscall.c:sys_bpf"
+    assert cg.functions[cg.entry].macro == "SYSCALL_DEFINE3"

@@ -2,8 +2,10 @@
 
 Hypothesis writes scenario files (TOML text, parsed by the real reader)
 with threads, goroutines on OS threads, pinning, CPUs, BPF programs on
-the path, calls per thread, path steps and buffer slots, and picks a
-shipped design and some shipped properties.  The explicit and the Z3
+the path, nested bpf_sys_bpf() programs, interrupts, signal handlers,
+migrations, optional steps, mutexes, calls per thread and buffer slots,
+and picks a shipped design (with some of its switches) and some shipped
+properties.  The explicit and the Z3
 engine must agree on every verdict kind and every minimal counterexample
 length; a disagreement is reported as the shrunk scenario file.
 """
@@ -15,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from einval import catalog, crosscheck, explicit, world
+from einval.design import Choice
 from einval.scenario import Scenario, parse
 from einval.symbolic import system
 
@@ -61,9 +64,29 @@ def scenario_texts(draw, max_calls: int = 2, max_path: int = 2) -> str:
     for i in range(programs):
         lines += ["", "[[bpf_program]]", f'name = "P{i + 1}"',
                   'attach = "fentry/hierarchy_allows_attach"']
-    steps = draw(st.lists(st.sampled_from(["emit", "sleep"]), min_size=0,
-                          max_size=max_path - 1 - programs))
-    path = draw(st.permutations(["emit"] + [f"P{i + 1}" for i in range(programs)] + steps))
+    # At most one of the newer contexts per file: small models, many files.
+    extra = draw(st.sampled_from(["none", "none", "nested", "irq", "signal", "migrate"]))
+    nested = int(extra == "nested" and not go)  # BPF_PROG_TEST_RUN, 1:1 threads here
+    if nested:
+        inner = draw(st.sampled_from([["emit"], ["emit", "emit"]]))
+        lines += ["", "[[bpf_program]]", 'name = "S1"', 'attach = "syscall"',
+                  "path = [" + ", ".join(f'"{w}"' for w in inner) + "]"]
+    if threads and extra == "irq":
+        lines += ["", "[[irq]]", 'name = "IRQ0"',
+                  f"cpu = {draw(st.integers(0, cpus - 1))}",
+                  f'context = "{draw(st.sampled_from(["irq", "softirq", "nmi"]))}"']
+    if threads and extra == "signal":
+        lines += ["", "[[signal]]", 'name = "H1"', 'to = "T1"',
+                  f"calls = {draw(st.integers(0, 1))}"]
+    if threads and cpus > 1 and extra == "migrate":
+        lines += ["", "[[migrate]]", 'thread = "T1"',
+                  f'when = "{draw(st.sampled_from(["user", "any"]))}"']
+    steps = draw(st.lists(st.sampled_from(["emit", "sleep", "emit?", "sleep m"]),
+                          min_size=0, max_size=max(0, max_path - 1 - programs - nested)))
+    path = draw(st.permutations(["emit"] + [f"P{i + 1}" for i in range(programs)]
+                                + ["S1"] * nested + steps))
+    if "sleep m" in path and draw(st.booleans()):
+        path.append("unlock m")
     slots = draw(st.integers(1, 2))
     lines += ["", "[syscall]", "path = [" + ", ".join(f'"{s}"' for s in path) + "]",
               "", "[bounds]", f"buffer_slots = {slots}"]
@@ -75,7 +98,9 @@ def scenario_texts(draw, max_calls: int = 2, max_path: int = 2) -> str:
 @st.composite
 def cases(draw, **sizes) -> tuple[str, type, list[type]]:
     text = draw(scenario_texts(**sizes))
-    design = draw(st.sampled_from(DESIGNS))
+    base = draw(st.sampled_from(DESIGNS))
+    switches = draw(st.sets(st.sampled_from(sorted(base.design.switches) or [""])))
+    design = Choice(base.design, frozenset(switches - {""}) | base.switches)
     props = draw(st.lists(st.sampled_from(PROPERTIES), min_size=1, max_size=2, unique=True))
     return text, design, props
 
@@ -94,7 +119,7 @@ def compare(text: str, design: type, props: list[type]) -> None:
                     f"{', '.join(p.name for p in props)}) ---\n{text}")
 
 
-FAST = settings(max_examples=150, deadline=None, derandomize=True,
+FAST = settings(max_examples=50, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -103,7 +128,8 @@ FAST = settings(max_examples=150, deadline=None, derandomize=True,
 def test_generated_scenarios_are_valid(text):
     """The generator only writes files the scenario reader accepts."""
     s = scenario_of(text)
-    assert s.threads and "emit" in s.path
+    assert any(getattr(p, "caller", False) for p in s.pieces)
+    assert "emit" in s.path_text
 
 
 @FAST

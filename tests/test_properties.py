@@ -28,7 +28,7 @@ def test_attribution_counterexample_names_the_foreign_message():
     trace = r.verdict.trace
     assert trace.failed.label == "every message retrieved for G1#1 was emitted by G1#1"
     assert trace.failed_values() == [("got[G1#1]", "[G2#1]")]
-    assert len(trace.steps) == r.verdict.depth == 7
+    assert len(trace.steps) == r.verdict.depth == 8
 
 
 def test_completeness_counterexample_shows_the_lost_message():

@@ -65,7 +65,7 @@ def test_decoded_trace_replays_and_fails():
     result = next(r for r in both("go-unpinned", "stateful-get")[1]
                   if r.property == "attribution")
     trace = result.verdict.trace
-    assert result.verdict.kind == "violated" and len(trace.steps) == 7
+    assert result.verdict.kind == "violated" and len(trace.steps) == 8
     again = Trace.replay(model, [s.action for s in trace.steps])
     assert again.final == trace.final
     assert trace.failed is not None and not evaluate(trace.failed.expr, trace.final)

@@ -9,8 +9,9 @@ arch/x86/kernel/signal.c):
   task_work).  So the handler runs *before* the instruction after the
   thread's syscall (or wherever its user code was interrupted), never in
   the middle of a syscall: here, whenever the thread's next step is user
-  code, except libc's thread set-up, which runs with signals blocked.  The design's ``handler_enter`` hook runs first (a handler that
-  saves state, like the errno convention).
+  code, except libc's thread set-up, which runs with signals blocked.
+  The design's ``handler_enter`` hook runs first (a handler that saves
+  state, like the errno convention).
 - the handler's own ``bpf()`` calls: ordinary calls from the handler's
   frame (its own stack: a call's buffer there is its own), on the same
   task; the handler reads their explanations like any caller.

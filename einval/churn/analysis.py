@@ -3,8 +3,12 @@
 One job: given paths from the bpf() entry to error sites, say which
 prototypes each design changes and which call sites must then be edited.
 
-* explicit: every function on the path below the entry gains a log
-  parameter (the entry gets the log from the syscall's new argument).
+* explicit: every function on the path gains a log parameter, the entry
+  included: with a 4th (and 5th) syscall argument, ``__sys_bpf`` takes the
+  log and its callers change (``SYSCALL_DEFINE3`` becomes
+  ``SYSCALL_DEFINE5``, and ``bpf_sys_bpf`` / ``kern_sys_bpf`` pass it); in
+  5.8 the entry is the ``SYSCALL_DEFINE3`` itself, which becomes
+  ``SYSCALL_DEFINE5``.
 * attr: the log lives in the command's ``union bpf_attr``; only functions
   with no kernel-side ``union bpf_attr`` (parameter or local) in scope gain
   a parameter.
@@ -32,9 +36,25 @@ from einval.churn.callgraph import (
     distances_to,
     shortest_paths,
 )
-from einval.churn.parse import ErrorSite, Function
+from einval.churn.parse import ErrorSite, Function, ParseError
 
 DESIGNS = ("explicit", "attr", "current")
+
+# What counts as an error site: every kind the parser knows (see parse.py)
+# for every errno, or the thread's wording, a literal return of the three
+# errnos Alexei and Andrii talk about.
+SITE_DEFINITIONS = {
+    "all": "every errno; return, ERR_PTR, assign+goto/return/if/break",
+    "literal": "only return -EINVAL; / -EPERM; / -EOPNOTSUPP;",
+}
+LITERAL_ERRNOS = ("EINVAL", "EOPNOTSUPP", "EPERM")
+
+
+def counts_as_site(site: ErrorSite, definition: str) -> bool:
+    """Is ``site`` an error site under ``definition`` (a SITE_DEFINITIONS key)?"""
+    if definition == "literal":
+        return site.kind == "return" and site.errno in LITERAL_ERRNOS
+    return True
 
 
 def needs_param(design: str, func: Function) -> bool:
@@ -67,8 +87,15 @@ class Cost:
 
 
 def cost(cg: CallGraph, on_paths: set[str], design: str) -> Cost:
-    """Cost of threading a log to every function in ``on_paths``."""
-    changed = sorted(k for k in on_paths - {cg.entry} if needs_param(design, cg.functions[k]))
+    """Cost of threading a log to every function in ``on_paths``.
+
+    A changed non-static function takes its other definitions of the same
+    name with it (a ``__weak`` default and its override share one
+    prototype): each is a definition to edit, and their callers too.
+    """
+    chosen = {k for k in on_paths if needs_param(design, cg.functions[k])}
+    chosen |= {t for k in chosen for t in cg.twins.get(k, ())}
+    changed = sorted(chosen)
     sites = {s.loc: s.caller for k in changed for s in cg.callers_of.get(k, [])}
     touched = set(changed) | set(sites.values())
     return Cost(
@@ -118,7 +145,7 @@ class Summary:
     conditional: int
     merged: int
     macro_defined: int
-    parse_errors: int
+    parse_errors: list[ParseError]
     stats: dict[str, int]
     reachable_functions: int
     sites_total: int
@@ -131,22 +158,29 @@ class Summary:
     sites_with_log: int
     sites_decided_by_callee: int
     errno_filter: tuple[str, ...] = ()
+    definition: str = "all"
 
 
-def error_sites(cg: CallGraph, errnos: tuple[str, ...] = ()) -> list[tuple[str, ErrorSite]]:
-    """All (function key, site), optionally only the given errnos."""
+def error_sites(
+    cg: CallGraph, errnos: tuple[str, ...] = (), definition: str = "all"
+) -> list[tuple[str, ErrorSite]]:
+    """All (function key, site) under ``definition``, optionally some errnos."""
     out = []
     for key in sorted(cg.functions):
         for site in cg.functions[key].errors:
-            if not errnos or site.errno in errnos:
+            if errnos and site.errno not in errnos:
+                continue
+            if counts_as_site(site, definition):
                 out.append((key, site))
     return out
 
 
-def summarise(cg: CallGraph, label: str, errnos: tuple[str, ...] = ()) -> Summary:
+def summarise(
+    cg: CallGraph, label: str, errnos: tuple[str, ...] = (), definition: str = "all"
+) -> Summary:
     """Whole-subsystem figures for every reachable error site."""
     paths = shortest_paths(cg, [cg.entry])
-    every = error_sites(cg, errnos)
+    every = error_sites(cg, errnos, definition)
     records = [SiteRecord(k, s, paths[k]) for k, s in every if k in paths]
     on_paths = {k for r in records for k in r.path}
     site_funcs = {r.function for r in records}
@@ -155,13 +189,13 @@ def summarise(cg: CallGraph, label: str, errnos: tuple[str, ...] = ()) -> Summar
     return Summary(
         label=label,
         entry=cg.entry,
-        files=len(cg.files),
-        lines=sum(pf.lines for pf in cg.files),
+        files=sum(1 for pf in cg.files if not pf.bridges),
+        lines=sum(pf.lines for pf in cg.files if not pf.bridges),
         functions=len(cg.functions),
         conditional=sum(1 for f in funcs if f.conditional),
         merged=sum(1 for f in funcs if f.definitions > 1),
         macro_defined=sum(1 for f in funcs if f.macro),
-        parse_errors=sum(pf.parse_errors for pf in cg.files),
+        parse_errors=[e for pf in cg.files for e in pf.errors],
         stats=cg.stats,
         reachable_functions=len(paths),
         sites_total=len(every),
@@ -174,6 +208,7 @@ def summarise(cg: CallGraph, label: str, errnos: tuple[str, ...] = ()) -> Summar
         sites_with_log=sum(1 for r in records if cg.functions[r.function].log),
         sites_decided_by_callee=sum(1 for r in records if _decided_by_callee(cg, r)),
         errno_filter=errnos,
+        definition=definition,
     )
 
 
@@ -195,7 +230,7 @@ def _histogram(cg: CallGraph, records: list[SiteRecord]) -> dict[str, dict[int, 
     out: dict[str, dict[int, int]] = {}
     for design in DESIGNS:
         counts = Counter(
-            sum(1 for k in r.path[1:] if needs_param(design, cg.functions[k])) for r in records
+            sum(1 for k in r.path if needs_param(design, cg.functions[k])) for r in records
         )
         out[design] = dict(sorted(counts.items()))
     return out
@@ -219,19 +254,49 @@ class Step:
 
 
 @dataclass
+class Route:
+    """One shortest path from the entry to the target, and its cost."""
+
+    command: tuple[str, ...]
+    steps: list[Step]
+    totals: dict[str, Cost]
+
+
+@dataclass
 class Chain:
-    """The answer for ``--site`` / ``--function``."""
+    """The answer for ``--site`` / ``--function``.
+
+    ``routes`` holds one route per bpf() command that reaches the target
+    at the least depth (or the one asked for): when commands tie, each is
+    shown rather than one picked by name. ``steps``/``totals``/``command``
+    are those of the first route. ``every`` is the cost when every path
+    from the entry (through ``--command``/``--via`` if given) to the target
+    carries the message, ``every_functions`` the functions on those paths.
+    """
 
     target: str
     site: ErrorSite | None
-    steps: list[Step]
-    command: tuple[str, ...]
+    routes: list[Route]
     reached_by: list[tuple[str, int]]
     decides: list[tuple[str, ErrorSite]]
     own_sites: list[ErrorSite]
-    totals: dict[str, Cost]
+    every: dict[str, Cost]
+    every_functions: int
     entry: str
     via: str = ""
+    asked: str = ""
+
+    @property
+    def steps(self) -> list[Step]:
+        return self.routes[0].steps if self.routes else []
+
+    @property
+    def totals(self) -> dict[str, Cost]:
+        return self.routes[0].totals if self.routes else {}
+
+    @property
+    def command(self) -> tuple[str, ...]:
+        return self.routes[0].command if self.routes else ()
 
 
 def chain(
@@ -241,30 +306,73 @@ def chain(
     command: str = "",
     via: str = "",
 ) -> Chain:
-    """Shortest chain from the entry to ``target`` (through ``command``/``via``)."""
-    path = _route(cg, target, command, via)
+    """Shortest chains from the entry to ``target`` (through ``command``/``via``).
+
+    Without either, every command reaching the target at the least depth
+    gets its own route.
+    """
+    by = reached_by(cg, target)
+    if command or via or not by:
+        commands_wanted = [command]
+    else:
+        least = by[0][1]
+        commands_wanted = [c for c, d in by if d == least]
+    routes = []
+    seen: set[tuple[str, ...]] = set()
+    for wanted in commands_wanted:
+        path = _route(cg, target, wanted, via)
+        if path and tuple(path) not in seen:
+            seen.add(tuple(path))
+            routes.append(_make_route(cg, path))
+    on_every = _every_path(cg, target, command, via) if routes else set()
+    return Chain(
+        target=target,
+        site=site,
+        routes=routes,
+        reached_by=by,
+        decides=_decides(cg, target),
+        own_sites=list(cg.functions[target].errors),
+        every={d: cost(cg, on_every, d) for d in DESIGNS} if routes else {},
+        every_functions=len(on_every),
+        entry=cg.entry,
+        via=via,
+        asked=command,
+    )
+
+
+def _make_route(cg: CallGraph, path: list[str]) -> Route:
     steps = [
         Step(
             key=k,
             function=cg.functions[k],
             callers=len({s.loc for s in cg.callers_of.get(k, [])}),
-            changes={d: i > 0 and needs_param(d, cg.functions[k]) for d in DESIGNS},
+            changes={d: needs_param(d, cg.functions[k]) for d in DESIGNS},
         )
-        for i, k in enumerate(path)
+        for k in path
     ]
     on_path = set(path)
-    return Chain(
-        target=target,
-        site=site,
-        steps=steps,
+    return Route(
         command=_path_command(cg, path),
-        reached_by=reached_by(cg, target),
-        decides=_decides(cg, target),
-        own_sites=list(cg.functions[target].errors),
-        totals={d: cost(cg, on_path, d) for d in DESIGNS} if path else {},
-        entry=cg.entry,
-        via=via,
+        steps=steps,
+        totals={d: cost(cg, on_path, d) for d in DESIGNS},
     )
+
+
+def _every_path(cg: CallGraph, target: str, command: str, via: str) -> set[str]:
+    """Functions on some entry-to-target path (through command/via)."""
+    if target == cg.entry:
+        return {cg.entry}
+    ancestors = set(distances_to(cg, target))
+    if via and via != cg.entry:
+        head = _every_path(cg, via, command, "")
+        below = set(shortest_paths(cg, [via], blocked=[cg.entry]))
+        return head | (below & ancestors) if head and target in below else set()
+    if command:
+        first = commands(cg).get(command, [])
+        below = set(shortest_paths(cg, first, blocked=[cg.entry]))
+    else:
+        below = set(shortest_paths(cg, [cg.entry]))
+    return ({cg.entry} | below) & (ancestors | {target}) if target in below else set()
 
 
 def _route(cg: CallGraph, target: str, command: str, via: str) -> list[str]:

@@ -4,10 +4,13 @@ One job: from parsed files to a networkx DiGraph whose nodes are function
 keys (``path:name``) and whose edges carry the call sites. C resolution is
 approximated the way the linker would see it without a preprocessor: a call
 goes to a function of the same file if there is one, else to every
-non-static definition of that name (a ``__weak`` default and its override
-both count). Calls through a struct field (``map->ops->map_update_elem``)
-are followed only with ``ops=True``: then the field name stands for every
-function stored under that field in any struct initializer.
+non-static definition of that name. A ``__weak`` default and its override
+both count, also when the default sits in the caller's own file (syscall.c
+calls ``bpf_stackmap_copy``, whose weak stub is in syscall.c and whose real
+body is in stackmap.c): which one links depends on the configuration.
+Calls through a struct field (``map->ops->map_update_elem``) are followed
+only with ``ops=True``: then the field name stands for every function
+stored under that field in any struct initializer.
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ import networkx as nx
 from einval.churn.parse import Call, Function, OpsEntry, ParsedFile
 from einval.errors import InputError
 
-ENTRY_NAMES = ("__sys_bpf", "sys_bpf")
 ANY_COMMAND = "(any command)"
 
 Loc = tuple[str, int, int]
@@ -53,6 +55,7 @@ class CallGraph:
     ops_users: dict[str, list[OpsEntry]]
     ops_by_field: dict[str, list[tuple[OpsEntry, str]]]
     follow_ops: bool
+    twins: dict[str, tuple[str, ...]] = field(default_factory=dict)
     stats: dict[str, int] = field(default_factory=dict)
 
     def key_name(self, key: str) -> str:
@@ -79,6 +82,11 @@ def build(files: list[ParsedFile], follow_ops: bool = False) -> CallGraph:
         for target in site.targets:
             graph.add_edge(site.caller, target)
             callers_of.setdefault(target, []).append(site)
+    twins = {
+        key: tuple(k for k in by_name[f.name] if k != key and not functions[k].static)
+        for key, f in functions.items()
+        if not f.static
+    }
     cg = CallGraph(
         files=files,
         functions=functions,
@@ -89,6 +97,7 @@ def build(files: list[ParsedFile], follow_ops: bool = False) -> CallGraph:
         ops_users=ops_users,
         ops_by_field=ops_by_field,
         follow_ops=follow_ops,
+        twins={k: v for k, v in twins.items() if v},
     )
     cg.stats = _stats(cg)
     return cg
@@ -102,11 +111,20 @@ class _Resolver:
         self.by_name = by_name
 
     def resolve(self, name: str, from_file: str) -> tuple[str, ...]:
+        if name.startswith("____") and name not in self.by_name:
+            # BPF_CALL_n(f, ...) also defines the static ____f holding the
+            # body (kern_sys_bpf calls ____bpf_sys_bpf); f stands for it.
+            inner = f"{from_file}:{name[4:]}"
+            func = self.functions.get(inner)
+            return (inner,) if func is not None and "BPF_CALL_" in func.macro else ()
         local = f"{from_file}:{name}"
-        if local in self.functions:
+        if local in self.functions and not self.functions[local].weak:
             return (local,)
         keys = self.by_name.get(name, [])
-        return tuple(k for k in keys if not self.functions[k].static)
+        found = {k for k in keys if not self.functions[k].static}
+        if local in self.functions:
+            found.add(local)
+        return tuple(sorted(found))
 
 
 def _ops_index(
@@ -145,11 +163,16 @@ def _call_sites(
 
 
 def find_entry(functions: dict[str, Function], by_name: dict[str, list[str]]) -> str:
-    """``__sys_bpf`` (5.x since 5.14, 6.x), else ``SYSCALL_DEFINE3(bpf, ...)``."""
-    for name in ENTRY_NAMES:
-        keys = by_name.get(name, [])
-        if keys:
-            return keys[0]
+    """``__sys_bpf`` (since 5.14), else ``SYSCALL_DEFINE3(bpf, ...)`` (5.8).
+
+    ``sys_bpf`` counts only when a ``SYSCALL_DEFINE`` macro defined it, so a
+    stray function of that name is not mistaken for the syscall.
+    """
+    for key in by_name.get("__sys_bpf", []):
+        return key
+    for key in by_name.get("sys_bpf", []):
+        if functions[key].macro.startswith("SYSCALL_DEFINE"):
+            return key
     raise InputError(
         "no bpf() entry point: neither __sys_bpf nor SYSCALL_DEFINE3(bpf, ...) "
         "is defined in the parsed files"
@@ -211,17 +234,20 @@ def distances_to(cg: CallGraph, target: str) -> dict[str, int]:
     return dict(nx.single_target_shortest_path_length(cg.graph, target))
 
 
-def lookup(cg: CallGraph, name: str) -> str:
-    """Function key for ``NAME`` or ``FILE:NAME`` (FILE may be a suffix)."""
+def lookup(cg: CallGraph, name: str, option: str = "--function") -> str:
+    """Function key for ``NAME`` or ``FILE:NAME`` (FILE may be a suffix).
+
+    ``option`` names the command-line option in the error message.
+    """
     file_part, _, func = name.rpartition(":")
     keys = sorted(k for k, f in cg.functions.items() if f.name == func)
     if file_part:
         keys = [k for k in keys if _path_matches(cg.functions[k].file, file_part)]
     if not keys:
-        raise InputError(f"--function {name}: no such function in the parsed files")
+        raise InputError(f"{option} {name}: no such function in the parsed files")
     if len(keys) > 1:
         where = ", ".join(cg.functions[k].file for k in keys)
-        raise InputError(f"--function {name}: defined in {where}; write FILE:{func}")
+        raise InputError(f"{option} {name}: defined in {where}; write FILE:{func}")
     return keys[0]
 
 

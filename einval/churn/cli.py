@@ -39,6 +39,13 @@ def add_parser(subparsers: Any) -> None:
         help="also parse this file (relative to the tree), e.g. kernel/cgroup/cgroup.c",
     )
     p.add_argument(
+        "--no-bridges",
+        dest="bridges",
+        action="store_false",
+        help="do not add the functions outside kernel/bpf that its paths "
+        "run through (5.8: cgroup_bpf_attach in kernel/cgroup/cgroup.c)",
+    )
+    p.add_argument(
         "--ops",
         action="store_true",
         help="follow calls through struct fields (ops tables), over-approximated",
@@ -56,6 +63,13 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--via", metavar="NAME", help="route through this function")
     p.add_argument(
         "--errno", metavar="LIST", help="summary: only these errnos, e.g. EINVAL,EPERM"
+    )
+    p.add_argument(
+        "--sites",
+        choices=("all", "literal"),
+        default="all",
+        help="what counts as an error site: all (every errno and kind, the "
+        "default) or literal (only return -EINVAL/-EPERM/-EOPNOTSUPP;)",
     )
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(func=run)
@@ -78,13 +92,13 @@ def render(args: argparse.Namespace) -> str:
     from einval.churn.api import load
 
     _check_combination(args)
-    sources, cg = load(args.tree, args.file, args.ops)
+    sources, cg = load(args.tree, args.file, args.ops, args.bridges)
     as_json = args.format == "json"
     if args.site or args.function:
         ch = _chain(cg, args)
         return report.chain_json(ch, cg) if as_json else report.chain_text(ch, cg)
-    errnos = _errnos(args.errno)
-    summary = analysis.summarise(cg, sources.label, errnos)
+    errnos = _errnos(args.errno, sources.root, cg)
+    summary = analysis.summarise(cg, sources.label, errnos, args.sites)
     return report.summary_json(summary, cg) if as_json else report.summary_text(summary, cg)
 
 
@@ -94,15 +108,24 @@ def _check_combination(args: argparse.Namespace) -> None:
         raise InputError("--command and --via need --site or --function")
     if args.errno and single:
         raise InputError("--errno applies to the whole-subsystem summary only")
+    if args.sites != "all" and single:
+        raise InputError("--sites applies to the whole-subsystem summary only")
 
 
-def _errnos(value: str | None) -> tuple[str, ...]:
+def _errnos(value: str | None, root: Any, cg: Any) -> tuple[str, ...]:
+    """Parse --errno; a name no errno header defines is an error."""
+    from einval.churn import errnos
+
     if not value:
         return ()
     names = sorted({v.strip().lstrip("-").upper() for v in value.split(",") if v.strip()})
-    bad = [n for n in names if not n.startswith("E") or not n[1:].isalnum()]
+    bad = [n for n in names if not n.startswith("E") or not n[1:].replace("_", "").isalnum()]
     if bad or not names:
         raise InputError(f"--errno {value}: expected names like EINVAL,EPERM")
+    returned = {s.errno for f in cg.functions.values() for s in f.errors}
+    unknown = [n for n in names if n not in errnos.known(root, returned)]
+    if unknown:
+        raise InputError(f"--errno {value}: unknown errno {', '.join(unknown)}")
     return tuple(names)
 
 
@@ -117,7 +140,7 @@ def _chain(cg: Any, args: argparse.Namespace) -> Any:
     if args.bpf_command and args.bpf_command not in callgraph.commands(cg):
         entry = cg.functions[cg.entry].name
         raise InputError(f"--command {args.bpf_command}: not a case of {entry}'s command switch")
-    via = callgraph.lookup(cg, args.via) if args.via else ""
+    via = callgraph.lookup(cg, args.via, "--via") if args.via else ""
     return analysis.chain(cg, target, site=site, command=args.bpf_command or "", via=via)
 
 

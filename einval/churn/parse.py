@@ -40,6 +40,8 @@ ERRNO_RE = re.compile(r"^E[A-Z0-9]+$")
 ATTR_RE = re.compile(r"\bunion\s+bpf_attr\b")
 LOG_RE = re.compile(r"\bstruct\s+(bpf_verifier_log|bpf_verifier_env|btf_verifier_env)\s*\*")
 _CONDITIONAL = {"preproc_if", "preproc_ifdef", "preproc_else", "preproc_elif", "preproc_elifdef"}
+# likely()/unlikely() wrap a condition; they decide nothing themselves.
+_BRANCH_HINTS = {"likely", "unlikely"}
 _WRAPPERS = {"pointer_declarator", "parenthesized_declarator", "attributed_declarator"}
 
 _QUERIES = {
@@ -115,6 +117,7 @@ class Function:
     errors: list[ErrorSite] = field(default_factory=list)
     definitions: int = 1
     conditional: bool = False
+    weak: bool = False
 
 
 @dataclass(frozen=True)
@@ -128,13 +131,33 @@ class OpsEntry:
     line: int
 
 
+@dataclass(frozen=True)
+class ParseError:
+    """A region tree-sitter could not parse (an ERROR node, nested merged).
+
+    ``function`` names the definition it lies in: calls and error sites
+    inside such a region may be missed; outside a function (a top-level
+    macro, a table of ``#include``d entries) nothing is lost.
+    """
+
+    file: str
+    line: int
+    end_line: int
+    function: str
+
+
 @dataclass
 class ParsedFile:
     path: str
     functions: dict[str, Function]
     ops: list[OpsEntry]
-    parse_errors: int
+    errors: list[ParseError]
     lines: int
+    bridges: tuple[str, ...] = ()  # non-empty: only these functions were kept
+
+    @property
+    def parse_errors(self) -> int:
+        return len(self.errors)
 
 
 @cache
@@ -246,10 +269,27 @@ class _Unit:
         cases = self._case_ranges()
         self._calls(cases)
         self._errors(returned)
+        errors = self._error_regions()
         merged = self._merge()
-        errors = sum(1 for _ in self.hits("parse_errors"))
         lines = self.src.count(b"\n")
         return ParsedFile(self.rel, merged, self._ops(), errors, lines)
+
+    def _error_regions(self) -> list[ParseError]:
+        """ERROR nodes, an enclosed one folded into the one around it."""
+        spans = sorted(
+            {(n.start_byte, n.end_byte, n.start_point.row, n.end_point.row)
+             for caps in self.hits("parse_errors") for n in caps["error"]},
+            key=lambda sp: (sp[0], -sp[1]),
+        )
+        out: list[ParseError] = []
+        last_end = -1
+        for start, end, row, end_row in spans:
+            if start < last_end:
+                continue
+            last_end = end
+            func = self.owner(start)
+            out.append(ParseError(self.rel, row + 1, end_row + 1, func.name if func else ""))
+        return out
 
     # -- helpers ---------------------------------------------------------
     def hits(self, query: str) -> Iterator[dict[str, list[ts.Node]]]:
@@ -307,6 +347,7 @@ class _Unit:
         if ident is None or ident.type != "identifier":
             return None
         name = self.text(ident)
+        weak = b"__weak" in self.orig[node.start_byte : ident.start_byte]
         plist = decl.child_by_field_name("parameters")
         children = plist.named_children if plist is not None else []
         decls = [p for p in children if p.type == "parameter_declaration"]
@@ -325,6 +366,7 @@ class _Unit:
             attr="param" if any(_has_attr(p) for p in written) else "",
             log=next((f"{_log_kind(p)} (param)" for p in params if LOG_RE.search(p)), ""),
             conditional=_inside_conditional(node),
+            weak=weak,
         )
 
     def _locals(self) -> None:
@@ -493,7 +535,8 @@ class _Unit:
             if parent.type == "if_statement":
                 cond = parent.child_by_field_name("condition")
                 if cond is not None and cond != child:
-                    return tuple(sorted(set(self._called_names(cond))))
+                    called = set(self._called_names(cond)) - _BRANCH_HINTS
+                    return tuple(sorted(called))
             child, parent = parent, parent.parent
         return ()
 
@@ -550,6 +593,7 @@ class _Unit:
                 continue
             first.definitions += 1
             first.conditional = first.conditional or func.conditional
+            first.weak = first.weak or func.weak
             first.calls.extend(func.calls)
             first.errors.extend(func.errors)
             first.attr = first.attr or func.attr

@@ -12,15 +12,16 @@ import textwrap
 from collections import Counter
 from typing import Any
 
-from einval.churn.analysis import DESIGNS, Chain, Cost, Summary
+from einval.churn.analysis import DESIGNS, SITE_DEFINITIONS, Chain, Cost, Route, Summary
 from einval.churn.callgraph import ANY_COMMAND, CallGraph
-from einval.churn.parse import ErrorSite, Function
+from einval.churn.parse import ErrorSite, Function, ParseError
 from einval.churn.tree import display_path, in_bpf_dir
 
 WIDTH = 72
 COLUMNS = ("prototypes", "call sites", "functions", "carry a log", "ops ripple")
 LEGEND = (
-    "prototypes:  functions that gain a log parameter (entry excluded)",
+    "prototypes:  functions that gain a log parameter (explicit: the",
+    "             entry too, it takes the syscall's new argument)",
     "call sites:  calls to them anywhere in the parsed files",
     "functions:   changed prototypes plus functions whose calls change",
     "carry a log: changed prototypes that already have a verifier/BTF",
@@ -73,6 +74,9 @@ def approximations(summary: Summary, cg: CallGraph) -> list[str]:
         f"function defined in each is merged: {summary.merged}); macro "
         "bodies are not expanded, so calls hidden in macros are missed",
         _parse_note(summary.parse_errors),
+        "functions outside kernel/bpf are parsed only when named with "
+        "--file, or when kernel/bpf calls them and they call back into it "
+        "(bridges; --no-bridges leaves them out)",
         "calls resolve by name: a function of the same file first, else "
         "every non-static definition of that name (weak and strong both)",
         ops,
@@ -85,29 +89,70 @@ def approximations(summary: Summary, cg: CallGraph) -> list[str]:
     ]
 
 
-def _parse_note(errors: int) -> str:
+def _parse_note(errors: list[ParseError]) -> str:
     if not errors:
-        return "tree-sitter parsed every file without ERROR nodes"
+        return "tree-sitter parsed every file without an error"
+    inside = sum(1 for e in errors if e.function)
     return (
-        f"tree-sitter left {errors} ERROR nodes (mostly macro arguments such as "
-        "container_of(p, struct x, f)); regions where its recovery swallowed "
-        "definitions were re-parsed piece by piece"
+        f"tree-sitter could not parse {_n(len(errors), 'region')}, {inside} inside "
+        "functions, where calls and sites may be missed (listed above; all "
+        "in --format json); macro arguments that are types, iterator "
+        "macros and BTF_ID lines are rewritten first, and regions whose "
+        "recovery swallowed definitions are re-parsed piece by piece"
     )
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
+def _parse_lines(errors: list[ParseError]) -> list[str]:
+    """Where parsing failed inside functions (first few; JSON has all)."""
+    inside = [e for e in errors if e.function]
+    out = [
+        f"parse       {_n(len(errors), 'region')} not parsed, {len(inside)} "
+        "inside functions"
+    ]
+    if inside:
+        shown = [f"{display_path(e.file)}:{e.line} {e.function}" for e in inside[:6]]
+        if len(inside) > 6:
+            shown.append(f"{len(inside) - 6} more")
+        out += wrap("            ", shown)
+    outside = Counter(display_path(e.file) for e in errors if not e.function)
+    if outside:
+        items = [f"{f} {n}" for f, n in sorted(outside.items(), key=lambda kv: (-kv[1], kv[0]))]
+        out += wrap("            outside functions: ", items, indent="              ")
+    return out
+
+
+def _bridge_lines(cg: CallGraph) -> list[str]:
+    items = [
+        f"{name} ({display_path(pf.path)}:{pf.functions[name].line})"
+        for pf in cg.files
+        for name in pf.bridges
+    ]
+    return wrap("bridges: ", sorted(items), indent="  ") if items else []
+
+
+def definition_words(definition: str) -> str:
+    return f"error sites ({definition}): {SITE_DEFINITIONS[definition]}"
 
 
 def summary_text(summary: Summary, cg: CallGraph) -> str:
     entry = cg.functions[summary.entry]
     st = summary.stats
     reach = len(summary.sites)
-    extra = sorted(pf.path for pf in cg.files if not in_bpf_dir(pf.path))
+    extra = sorted(pf.path for pf in cg.files if not in_bpf_dir(pf.path) and not pf.bridges)
     out = textwrap.wrap(
         f"einval churn: {summary.label}, kernel/bpf"
-        + "".join(f" + {p}" for p in extra)
+        + "".join(f" + {display_path(p)}" for p in extra)
         + f" ({summary.files} files, {summary.lines} lines)",
         WIDTH,
         subsequent_indent="  ",
     )
     out.append(f"entry: {entry.name} ({where(entry)})")
+    out += _bridge_lines(cg)
+    out += textwrap.wrap(definition_words(summary.definition), WIDTH, subsequent_indent="  ")
     if summary.errno_filter:
         out += wrap("errnos: ", list(summary.errno_filter))
     out += [
@@ -115,6 +160,9 @@ def summary_text(summary: Summary, cg: CallGraph) -> str:
         f"functions   {summary.functions} parsed ({summary.macro_defined} "
         "from SYSCALL_DEFINE*/BPF_CALL_*),",
         f"            {summary.conditional} inside #if/#ifdef blocks",
+    ]
+    out += _parse_lines(summary.parse_errors)
+    out += [
         f"call graph  {st['edges']} edges from {st['resolved_call_sites']} "
         "resolved call sites",
         f"reachable   {summary.reachable_functions} functions from the entry,",
@@ -125,15 +173,17 @@ def summary_text(summary: Summary, cg: CallGraph) -> str:
     by_kind = sorted(summary.by_kind.items(), key=lambda kv: (-kv[1], kv[0]))
     out += wrap("by kind     ", [f"{k} {v}" for k, v in by_kind])
     out += [
-        f"logged      {summary.sites_with_log} sites already have a verifier/BTF log in scope",
-        f"by callee   {summary.sites_decided_by_callee} sites are decided by a callee "
-        "(if (!f()) return -E)",
+        f"logged      {summary.sites_with_log} sites already have a verifier/BTF",
+        "            log in scope",
+        f"by callee   {summary.sites_decided_by_callee} sites are decided by a callee",
+        "            (if (!f()) return -E)",
         "",
     ]
     out += _histogram_lines(summary)
-    out += ["", "whole subsystem, shortest path to each reachable site:"]
+    what = f"{reach} reachable sites ({summary.definition})"
+    out += ["", f"whole subsystem, shortest path to each of {what}:"]
     out += cost_table(summary.totals, with_log=True)
-    out += ["", "if every path to every site must carry the message:"]
+    out += ["", f"whole subsystem, every path to each of {what}:"]
     out += cost_table(summary.every_path, with_log=True)
     out += [""] + list(LEGEND) + ["", "approximated:"]
     for note in approximations(summary, cg):
@@ -146,7 +196,7 @@ def _histogram_lines(summary: Summary) -> list[str]:
     ks = sorted({k for d in ("explicit", "attr") for k in hist[d]})
     lines = [
         "new log parameters needed on the path to each site",
-        "(number of sites; entry excluded):",
+        "(number of sites; explicit counts the entry):",
         "  params  explicit      attr",
     ]
     for k in ks:
@@ -185,7 +235,24 @@ def summary_json(summary: Summary, cg: CallGraph) -> str:
             "inside_ifdef": summary.conditional,
             "merged_ifdef_alternatives": summary.merged,
         },
-        "parse_error_nodes": summary.parse_errors,
+        "site_definition": {
+            "name": summary.definition,
+            "text": SITE_DEFINITIONS[summary.definition],
+        },
+        "parse_errors": {
+            "regions": len(summary.parse_errors),
+            "inside_functions": sum(1 for e in summary.parse_errors if e.function),
+            "list": [
+                {"file": e.file, "line": e.line, "end_line": e.end_line,
+                 "function": e.function or None}
+                for e in summary.parse_errors
+            ],
+        },
+        "bridges": [
+            {"name": name, "file": pf.path, "line": pf.functions[name].line}
+            for pf in cg.files
+            for name in pf.bridges
+        ],
         "call_graph": dict(sorted(summary.stats.items())),
         "ops_followed": cg.follow_ops,
         "errno_filter": list(summary.errno_filter),
@@ -197,12 +264,23 @@ def summary_json(summary: Summary, cg: CallGraph) -> str:
             "by_kind": summary.by_kind,
             "in_functions_with_log": summary.sites_with_log,
             "decided_by_callee": summary.sites_decided_by_callee,
+            "list": [
+                dict(
+                    _site_json(r.function, r.site),
+                    path=[cg.functions[k].name for k in r.path],
+                )
+                for r in summary.sites
+            ],
         },
         "histogram": {
             d: {str(k): v for k, v in summary.histogram[d].items()} for d in DESIGNS
         },
         "designs": {d: _cost_json(c) for d, c in summary.totals.items()},
         "every_path": {d: _cost_json(c) for d, c in summary.every_path.items()},
+        "figures": {
+            "designs": "shortest path per reachable site",
+            "every_path": "every path from the entry to a reachable site",
+        },
         "approximations": approximations(summary, cg),
     }
     return json.dumps(data, indent=2, sort_keys=True) + "\n"
@@ -243,31 +321,32 @@ def _site_json(key: str | None, site: ErrorSite) -> dict[str, Any]:
 def chain_text(ch: Chain, cg: CallGraph) -> str:
     target = cg.functions[ch.target]
     out = _chain_head(ch, target)
-    if not ch.steps:
+    if not ch.routes:
         out += _unreachable(ch, cg)
         return "\n".join(out) + "\n"
-    entry = cg.functions[ch.entry]
-    out += [
-        "",
-        f"path from {entry.name}{_route_words(ch)} (shortest, "
-        f"{len(ch.steps) - 1} calls deep):",
-    ]
-    logs = [s.function.name for s in ch.steps if s.function.log]
-    out += _step_table(ch)
-    out.append("  attr: a union bpf_attr in scope (param or local variable)")
-    if logs:
-        out.append("  log: a verifier (env, vlog) or BTF (btf) log in scope")
-    out += ["  +1, N: a new log parameter and N call sites to edit; -: unchanged", ""]
-    no_attr = [s.function.name for s in ch.steps[1:] if not s.function.attr]
-    if len(ch.steps) == 1:
-        out.append("in the entry itself: no design changes a prototype")
+    if len(ch.routes) > 1:
+        names = [c for r in ch.routes for c in r.command]
+        depth = len(ch.routes[0].steps) - 1
+        out += wrap(
+            f"{len(ch.routes)} routes tie at {depth} calls deep, each shown: ",
+            names,
+            indent="  ",
+        )
+    for i, route in enumerate(ch.routes):
+        out += _route_lines(ch, route, cg, legend=i == 0)
+    entry = cg.functions[ch.entry].name
+    words = f"{_route_words(ch, None)} to {target.name}"
+    if len(ch.routes) == 1 and ch.every_functions == len(ch.steps):
+        out += [""] + textwrap.wrap(
+            f"this is the only path from {entry}{words}", WIDTH, subsequent_indent="  "
+        )
     else:
-        out += wrap("no union bpf_attr in scope: ", no_attr or ["none"], indent="  ")
-    if logs:
-        out += wrap("already carry a verifier/BTF log: ", logs, indent="  ")
-    else:
-        out.append("no function on this path carries a verifier/BTF log")
-    out += [""] + cost_table(ch.totals)
+        out += [""] + textwrap.wrap(
+            f"every path ({ch.every_functions} functions) from {entry}{words}:",
+            WIDTH,
+            subsequent_indent="  ",
+        )
+        out += cost_table(ch.every)
     out += [
         "(functions: changed prototypes plus the callers that are edited;",
         " current: the log hangs off task_struct, no prototype changes)",
@@ -276,9 +355,60 @@ def chain_text(ch: Chain, cg: CallGraph) -> str:
     return "\n".join(out) + "\n"
 
 
+def _route_lines(ch: Chain, route: Route, cg: CallGraph, legend: bool) -> list[str]:
+    entry = cg.functions[ch.entry]
+    out = [""] + textwrap.wrap(
+        f"path from {entry.name}{_route_words(ch, route)} (shortest, "
+        f"{len(route.steps) - 1} calls deep):",
+        WIDTH,
+        subsequent_indent="  ",
+    )
+    logs = [s.function.name for s in route.steps if s.function.log]
+    out += _step_table(route)
+    if legend:
+        out.append("  attr: a union bpf_attr in scope (param or local variable)")
+        if logs:
+            out.append("  log: a verifier (env, vlog) or BTF (btf) log in scope")
+        out += ["  +1, N: a new log parameter and N call sites to edit;", "  -: unchanged"]
+        out += _entry_lines(ch, cg)
+    out.append("")
+    no_attr = [s.function.name for s in route.steps if not s.function.attr]
+    out += wrap("no union bpf_attr in scope: ", no_attr or ["none"], indent="  ")
+    if logs:
+        out += wrap("already carry a verifier/BTF log: ", logs, indent="  ")
+    else:
+        out.append("no function on this path carries a verifier/BTF log")
+    out += [""] + cost_table(route.totals)
+    return out
+
+
+def _entry_lines(ch: Chain, cg: CallGraph) -> list[str]:
+    """What the explicit design does to the entry (the 4th argument)."""
+    entry = cg.functions[ch.entry]
+    if entry.macro.startswith("SYSCALL_DEFINE"):
+        text = (
+            f"explicit, entry: {entry.macro}(bpf, ...) becomes "
+            "SYSCALL_DEFINE5 (the log buffer and its size)"
+        )
+    else:
+        callers = sorted(
+            {
+                cg.functions[s.caller].name
+                + (f" ({cg.functions[s.caller].macro})" if cg.functions[s.caller].macro else "")
+                for s in cg.callers_of.get(ch.entry, [])
+            }
+        )
+        text = (
+            f"explicit, entry: {entry.name} takes the log from the syscall's "
+            "new arguments (SYSCALL_DEFINE3 becomes SYSCALL_DEFINE5); "
+            "its callers pass it: " + (", ".join(callers) or "none parsed")
+        )
+    return textwrap.wrap(text, WIDTH, initial_indent="  ", subsequent_indent="    ")
+
+
 def _ripple_lines(ch: Chain, cg: CallGraph) -> list[str]:
     """Ops-table fields whose type changes with a prototype on the path."""
-    changed = set(ch.totals["explicit"].prototypes) if ch.totals else set()
+    changed = {k for r in ch.routes for k in r.totals["explicit"].prototypes}
     slots = sorted(
         {(e.struct, e.field) for k in changed for e in cg.ops_users.get(k, []) if e.struct != "?"}
     )
@@ -306,7 +436,11 @@ def _chain_head(ch: Chain, target: Function) -> list[str]:
         out += textwrap.wrap(head, WIDTH, subsequent_indent="  ")
         for caller, site in ch.decides:
             name = caller.rpartition(":")[2]
-            out.append(f"decides: {site_where(site)} -{site.errno} in {name}")
+            out += textwrap.wrap(
+                f"decides: {site_where(site)} -{site.errno} in {name}",
+                WIDTH,
+                subsequent_indent="  ",
+            )
         if ch.own_sites:
             counts = Counter(s.errno for s in ch.own_sites)
             items = [f"{e} {n}" for e, n in sorted(counts.items())]
@@ -319,19 +453,21 @@ def _chain_head(ch: Chain, target: Function) -> list[str]:
     return out
 
 
-def _route_words(ch: Chain) -> str:
-    labels = [c for c in ch.command if c != ANY_COMMAND]
+def _route_words(ch: Chain, route: Route | None) -> str:
+    """How the route starts: the command(s), or only what was asked."""
+    command = route.command if route is not None else ((ch.asked,) if ch.asked else ())
+    labels = [c for c in command if c != ANY_COMMAND]
     words = ""
     if labels:
         words = " via " + "/".join(labels)
-    elif ch.command:
+    elif command:
         words = " before the command switch"
     if ch.via:
         words += f" through {ch.via.rpartition(':')[2]}"
     return words
 
 
-def _step_table(ch: Chain) -> list[str]:
+def _step_table(route: Route) -> list[str]:
     """One row per function; a name too long for 72 columns gets its own line."""
     rows = [
         (
@@ -339,10 +475,10 @@ def _step_table(ch: Chain) -> list[str]:
             where(s.function),
             s.function.attr or "-",
             _log_word(s.function.log),
-            _change(s, "explicit", i),
-            _change(s, "attr", i),
+            _change(s, "explicit"),
+            _change(s, "attr"),
         )
-        for i, s in enumerate(ch.steps)
+        for s in route.steps
     ]
     head = ("function", "defined at", "attr", "log", "explicit", "in attr")
     if all(r[3] == "-" for r in rows):  # said in a line below instead
@@ -361,9 +497,7 @@ def _step_table(ch: Chain) -> list[str]:
     return out
 
 
-def _change(step: Any, design: str, index: int) -> str:
-    if index == 0:
-        return "entry"
+def _change(step: Any, design: str) -> str:
     return f"+1, {step.callers}" if step.changes[design] else "-"
 
 
@@ -378,7 +512,7 @@ def _log_word(log: str) -> str:
 def _unreachable(ch: Chain, cg: CallGraph) -> list[str]:
     entry = cg.functions[ch.entry].name
     callers = sorted({cg.functions[k].name for k in cg.graph.predecessors(ch.target)})
-    how = f" via {'/'.join(ch.command)}" if ch.command else ""
+    how = f" via {ch.asked}" if ch.asked else ""
     out = ["", f"not reachable from {entry}{how} in the parsed files"]
     if ch.via:
         out[-1] += f" through {ch.via}"
@@ -394,17 +528,34 @@ def chain_json(ch: Chain, cg: CallGraph) -> str:
         "target": _func_json(cg.functions[ch.target]),
         "site": _site_json(None, ch.site) if ch.site is not None else None,
         "entry": cg.functions[ch.entry].name,
-        "reachable": bool(ch.steps),
+        "reachable": bool(ch.routes),
         "command": list(ch.command),
+        "asked_command": ch.asked or None,
         "via": ch.via or None,
         "reached_by": [{"command": c, "depth": d} for c, d in ch.reached_by],
         "decides": [_site_json(k, s) for k, s in ch.decides],
         "own_sites": [_site_json(None, s) for s in ch.own_sites],
-        "path": [
-            dict(_func_json(s.function), callers=s.callers, changes=dict(s.changes))
-            for s in ch.steps
-        ],
+        "path": _path_json(ch.steps),
         "designs": {d: _cost_json(c) for d, c in ch.totals.items()},
+        "routes": [
+            {
+                "command": list(r.command),
+                "path": _path_json(r.steps),
+                "designs": {d: _cost_json(c) for d, c in r.totals.items()},
+            }
+            for r in ch.routes
+        ],
+        "every_path": {
+            "functions": ch.every_functions,
+            "designs": {d: _cost_json(c) for d, c in ch.every.items()},
+        },
         "ops_followed": cg.follow_ops,
     }
     return json.dumps(data, indent=2, sort_keys=True) + "\n"
+
+
+def _path_json(steps: list[Any]) -> list[dict[str, Any]]:
+    return [
+        dict(_func_json(s.function), callers=s.callers, changes=dict(s.changes))
+        for s in steps
+    ]

@@ -31,30 +31,82 @@ Fact = tuple[Condition, int, int]  # (condition, i, v): "condition -> x_i != v"
 
 def conditions(system: System) -> list[Condition]:
     """The antecedents facts may have: nothing (a plain "x_i is never v"),
-    or one value of one program counter (the model's hidden variables)."""
+    one value of one program counter (the model's hidden variables), or a
+    program counter's value together with one value of a visible variable
+    ("while G2 is inside bpf() and G2 is on M2, log_ptr[M2] is not NULL"):
+    where an actor is and what it is doing are often only true together."""
     variables = system.model.variables
     out: list[Condition] = [()]
-    for pc in system.moving:
-        if variables[pc].hidden:
-            out.extend(((pc, a),) for a in range(variables[pc].domain.size))
+    pcs = [i for i in system.moving if variables[i].hidden]
+    visible = [j for j in system.moving if not variables[j].hidden]
+    for pc in pcs:
+        out.extend(((pc, a),) for a in range(variables[pc].domain.size))
+    for pc in pcs:
+        if variables[pc].domain.size <= 2:
+            continue
+        for a in range(variables[pc].domain.size):
+            out.extend(((pc, a), (j, b)) for j in visible
+                       for b in range(variables[j].domain.size))
     return out
 
 
-def sample(model: Model, walks: int = 50, seed: int = 0) -> set[tuple[int, ...]]:
-    """States met on random runs from the initial state.
+def without_redundant(facts: set[Fact]) -> set[Fact]:
+    """Drop each fact that a fact with a smaller antecedent already says.
+
+    Sound either way (Houdini still checks what is left); only fewer terms
+    for Z3 to carry.  If the stronger fact is dropped later, the weaker one
+    is lost with it: the invariant gets weaker, never wrong."""
+    kept: set[Fact] = set()
+    for fact in sorted(facts, key=lambda f: (len(f[0]), f)):
+        condition, i, v = fact
+        smaller = [c for n in range(len(condition))
+                   for c in _subsets(condition, n)]
+        if not any((c, i, v) in kept for c in smaller):
+            kept.add(fact)
+    return kept
+
+
+def _subsets(condition: Condition, size: int) -> list[Condition]:
+    if size == 0:
+        return [()]
+    if size == 1:
+        return [(pair,) for pair in condition]
+    return [condition] if size == len(condition) else []
+
+
+def sample(model: Model, walks: int = 50, seed: int = 0,
+           exhaustive: int = 20000) -> set[tuple[int, ...]]:
+    """Every reachable state when there are at most ``exhaustive`` of them,
+    else the states met on random runs from the initial state.
 
     Only a filter: a candidate a reachable state refutes is no invariant,
     and whatever survives is still checked by Houdini, so a poor sample
-    costs time, never soundness.
+    costs time (more Houdini rounds), never soundness.
     """
     steps = []
     for a in model.actions:
         updates = ", ".join(f"{i}: {to_python(e)}" for i, e in a.updates)
         steps.append(eval(f"(lambda s: {to_python(a.guard)}, "  # noqa: S307 - our own source
                           f"lambda s: {{{updates}}})"))
-    rng = random.Random(seed)
     init = model.initial_state()
     seen = {init}
+    frontier = [init]
+    while frontier and len(seen) <= exhaustive:
+        later = []
+        for state in frontier:
+            for guard, update in steps:
+                if guard(state):
+                    nxt = list(state)
+                    for i, value in update(state).items():
+                        nxt[i] = int(value)
+                    after = tuple(nxt)
+                    if after not in seen:
+                        seen.add(after)
+                        later.append(after)
+        frontier = later
+    if not frontier:
+        return seen
+    rng = random.Random(seed)
     for _ in range(walks):
         state = init
         for _ in range(8 * len(model.actions) + 8):
@@ -87,14 +139,25 @@ def candidates(system: System, among: list[Condition]) -> set[Fact]:
     return out - broken_by(system, system.model.initial_state(), among)
 
 
-def term(system: System, fact: Fact, k: int) -> z3.ExprRef:
+def term(system: System, fact: Fact, k: int,
+         cache: dict | None = None) -> z3.ExprRef:
+    """``fact`` at step ``k``; ``cache`` shares the equalities it is made of."""
+    cache = {} if cache is None else cache
     condition, i, v = fact
-    state = system.state(k)
-    differs = state[i] != system.value(i, v)
+    state = system.state(k) if "state" not in cache else cache["state"]
+    cache["state"] = state
+
+    def equal(j: int, a: int) -> z3.ExprRef:
+        if (j, a) not in cache:
+            cache[j, a] = state[j] == system.value(j, a)
+        return cache[j, a]
+
+    differs = z3.Not(equal(i, v))
     if not condition:
         return differs
-    return z3.Implies(z3.And([state[j] == system.value(j, a) for j, a in condition]),
-                      differs)
+    if condition not in cache:
+        cache[condition] = z3.And([equal(j, a) for j, a in condition])
+    return z3.Implies(cache[condition], differs)
 
 
 def houdini(system: System, deadline: Deadline | None = None
@@ -110,13 +173,14 @@ def houdini(system: System, deadline: Deadline | None = None
     refuted: set[Fact] = set()
     for state in sample(system.model):
         refuted |= broken_by(system, state, among)
-    alive = candidates(system, among) - refuted
+    alive = without_redundant(candidates(system, among) - refuted)
     solver = system.enc.solver()
     solver.add(system.in_domain(0))
     solver.add(system.step(0))
     pins = {z3.Bool(f"pin{i}"): i for i in system.param_values()}
     solver.add([z3.Implies(p, system.param_values()[i]) for p, i in pins.items()])
-    now = {fact: term(system, fact, 0) for fact in sorted(alive)}
+    shared: dict = {}
+    now = {fact: term(system, fact, 0, shared) for fact in sorted(alive)}
     assume = {fact: z3.Bool(f"fact{n}") for n, fact in enumerate(now)}
     solver.add([z3.Implies(assume[f], now[f]) for f in now])
     broken = {f: z3.Not(now[f]) for f in now}

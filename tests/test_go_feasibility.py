@@ -1,0 +1,95 @@
+"""Every shipped Go counterexample can really happen (issue 7's first rule).
+
+An independent reading of the Go runtime, written against the trace text
+only (not the model's own guards): an M that is blocked in a syscall
+(``entersyscall`` hands its P to another M) runs nothing else until the
+syscall returns, so no goroutine is moved onto it, enters the kernel on
+it, or reads there; a goroutine runs only on the M it is on; a goroutine
+in a syscall is not moved; a pinned goroutine (``LockOSThread``) never
+moves and its M runs no other goroutine.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from einval import catalog, explicit, world
+
+RUNS = re.compile(r"^(G\d+)@(M\d+)$")
+MOVE = re.compile(r"^(G\d+) resumes on (M\d+)$")
+
+
+def go_cases():
+    for path in catalog.scenario_paths():
+        scenario = catalog.scenario(str(path))
+        if scenario.entries("goroutine"):
+            for design in catalog.designs():
+                yield pytest.param(scenario, design, id=f"{scenario.name}-{design.label}")
+
+
+def infeasible(scenario, trace) -> list[str]:
+    """What the Go runtime forbids in ``trace``, step by step."""
+    on = {g.name: g.on.name for g in scenario.entries("goroutine")}
+    pinned = {g.name for g in scenario.entries("goroutine") if g.pinned}
+    in_kernel: set[str] = set()
+    problems = []
+
+    def blocked(m: str, but: str) -> str | None:
+        return next((g for g in sorted(in_kernel) if g != but and on[g] == m), None)
+
+    for number, step in enumerate(trace.steps, 1):
+        move = MOVE.match(step.name)
+        runs = RUNS.match(step.actor)
+        if step.actor == "Go scheduler" and move:
+            g, m = move.groups()
+            if g in pinned:
+                problems.append(f"{number}: pinned {g} moved")
+            if g in in_kernel:
+                problems.append(f"{number}: {g} moved while in a syscall")
+            if (other := blocked(m, g)) is not None:
+                problems.append(f"{number}: {g} moved onto {m}, blocked by {other}")
+            if any(on[p] == m for p in pinned if p != g):
+                problems.append(f"{number}: {g} moved onto a locked M")
+            on[g] = m
+        elif runs:
+            g, m = runs.groups()
+            if on[g] != m:
+                problems.append(f"{number}: {g} runs on {m} but is on {on[g]}")
+            if (other := blocked(m, g)) is not None:
+                problems.append(f"{number}: {g} runs on {m}, blocked by {other}")
+            if "enters the kernel" in step.name:
+                in_kernel.add(g)
+            elif " returns " in step.name:
+                in_kernel.discard(g)
+    return problems
+
+
+@pytest.mark.parametrize("scenario,design", list(go_cases()))
+def test_every_go_counterexample_is_feasible(scenario, design):
+    model, _ = world.build(scenario, design, catalog.properties())
+    traces = [r.verdict.trace for r in explicit.check_model(model)
+              if r.verdict.kind == "violated"]
+    for trace in traces:
+        assert not infeasible(scenario, trace), "\n".join(
+            f"{s.actor}: {s.name}" for s in trace.steps)
+
+
+def test_the_checker_catches_the_old_impossible_trace():
+    """The README's old 7-step trace moved G1 onto M2 while G2 was in bpf()."""
+
+    class Step:
+        def __init__(self, actor, name):
+            self.actor, self.name = actor, name
+
+    class Trace:
+        steps = [Step("G1@M1", "bpf() call G1#1 enters the kernel"),
+                 Step("G1@M1", "bpf() call G1#1 returns -EINVAL"),
+                 Step("G2@M2", "bpf() call G2#1 enters the kernel"),
+                 Step("Go scheduler", "G1 resumes on M2"),
+                 Step("G1@M2", "reads the explanation of G1#1")]
+
+    problems = infeasible(catalog.scenario("go-unpinned"), Trace())
+    assert problems == ["4: G1 moved onto M2, blocked by G2",
+                        "5: G1 runs on M2, blocked by G2"]
