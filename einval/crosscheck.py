@@ -60,7 +60,7 @@ def check_model(model: Model, engine: str, progress: Progress | None = None, *,
     if deadline is not None:
         z3_options["deadline"] = deadline
     if engine == "z3":
-        return symbolic.check_model(model, z3_progress or progress, **z3_options)
+        return symbolic.check_model(model, z3_progress, **z3_options)
     if engine != "both":
         raise ValueError(f"unknown engine {engine!r} (known: {', '.join(ENGINES)})")
     exploration = explicit.explore(model, progress)

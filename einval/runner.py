@@ -102,26 +102,36 @@ def check_timeout(seconds: float | None) -> Deadline:
     return Deadline(seconds)
 
 
-Check = Callable[[object, Progress, Deadline], list[Result]]
+Tick = Callable[[int, int], None]
 
 
-def engine_for(name: str, why: bool = False) -> Check:
-    """The function running engine ``name`` on one model."""
+def engine_for(name: str, why: bool = False) -> Callable[..., list[Result]]:
+    """``check(model, progress=None, deadline=None, z3_progress=None)`` for
+    engine ``name``: ``progress(states, depth)`` is the explicit search's,
+    ``z3_progress(open properties, depth)`` the Z3 engine's."""
     if why and name == "explicit":
         raise InputError("--why needs a proof: use --engine z3 or --engine both")
     if name == "explicit":
         from . import explicit  # networkx is a fifth of a second to import
 
-        return lambda model, progress, deadline: explicit.check_model(
-            model, _ticking(progress.states, deadline))
+        def check_explicit(model, progress: Tick | None = None,
+                           deadline: Deadline | None = None,
+                           z3_progress: Tick | None = None) -> list[Result]:
+            return explicit.check_model(model, progress)
+
+        return check_explicit
     if name not in ENGINES:
         raise InputError(f"unknown engine '{name}' (known: {', '.join(ENGINES)})")
     from . import crosscheck
 
-    return lambda model, progress, deadline: crosscheck.check_model(
-        model, name, _ticking(progress.states, deadline), explain=why,
-        deadline=deadline if deadline.seconds is not None else None,
-        z3_progress=_ticking(progress.open_properties, deadline))
+    def check_z3(model, progress: Tick | None = None, deadline: Deadline | None = None,
+                 z3_progress: Tick | None = None) -> list[Result]:
+        limited = deadline if deadline is not None and deadline.seconds is not None \
+            else None
+        return crosscheck.check_model(model, name, progress, explain=why,
+                                      deadline=limited, z3_progress=z3_progress)
+
+    return check_z3
 
 
 def _ticking(show: Callable[[int, int], None], deadline: Deadline
@@ -157,7 +167,8 @@ def run(designs: Sequence[type[Design]], scenarios: Sequence[Scenario],
                 model, _ = world.build(scenario, design, properties)
                 try:
                     deadline.check()
-                    found = check(model, progress, deadline)
+                    found = check(model, _ticking(progress.states, deadline), deadline,
+                                  _ticking(progress.open_properties, deadline))
                 except TimeLimit:
                     label = "explicit+z3" if engine == "both" else engine
                     found = [Result(c.name, Verdict("unknown", deadline.detail), 0, 0,

@@ -246,8 +246,7 @@ def test_a_property_may_state_a_condition_as_a_python_bool():
 
     model, _ = runner.world.build(catalog.scenario("one-thread"),
                                   catalog.design("4th-arg"), [AlwaysTrue])
-    [result] = runner.engine_for("explicit")(model, runner.Progress(enabled=False),
-                                             Deadline())
+    [result] = runner.engine_for("explicit")(model)
     assert result.verdict.kind == "holds"
 
 
