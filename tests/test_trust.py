@@ -17,6 +17,7 @@ from dataclasses import replace
 import pytest
 
 from einval import catalog, explicit, symbolic, world
+from einval.deadline import Deadline
 from einval.design import Design
 from einval.lang import TRUE
 from einval.model import Check, Condition, Domain, ModelBuilder
@@ -374,19 +375,22 @@ def test_progress_is_reported_at_least_every_5000_states():
 
 # -- Z3 engine: verdicts on small models and the catalogue --------------------
 
-def pinned_model(pinned: str = "yes"):
+def pinned_model(pinned: str = "yes", labels=("no", "yes"), both: bool = True):
     """A goroutine that may migrate unless pinned; "never migrated" holds
-    only because of the pin, "x in range" needs no assumption."""
+    only because of the pin, "x in range" needs no assumption.  ``labels``:
+    the order of the pin's values (which one an engine tries first)."""
     b = ModelBuilder("pinning")
-    pin = b.var("pinned", Domain.enum("no", "yes"), pinned, frozen=True,
+    pin = b.var("pinned", Domain.enum(*labels), pinned, frozen=True,
                 assumption="G1 is pinned", view=False)
     moved = b.flag("moved")
     x = b.var("x", Domain.range(3))
-    b.action("Go scheduler", "G1 migrates", (pin == 0) & ~moved, {moved: TRUE})
+    b.action("Go scheduler", "G1 migrates", (pin == labels.index("no")) & ~moved,
+             {moved: TRUE})
     b.action("G1", "step", x < 3, {x: x + 1})
     witness = Condition("x reaches 3", x == 3)
     b.add_check(Check("stays", "", (Condition("G1 never migrates", ~moved),), witness))
-    b.add_check(Check("range", "", (Condition("x in range", x <= 3),), witness))
+    if both:
+        b.add_check(Check("range", "", (Condition("x in range", x <= 3),), witness))
     return b.build()
 
 
@@ -397,6 +401,58 @@ def test_z3_names_the_assumption_a_proof_needs_and_only_that():
     assert in_range.verdict.assumptions == []
     plain = symbolic.check_model(pinned_model())
     assert [r.verdict.assumptions for r in plain] == [[], []]
+
+
+@pytest.mark.parametrize("labels", [("no", "yes"), ("yes", "no")])
+@pytest.mark.parametrize("both", [True, False])
+def test_an_assumption_is_dropped_only_if_every_value_keeps_the_proof(labels, both):
+    """Freeing the pin, each of its values is checked: the one tried first
+    proving the property says nothing about the others."""
+    results = symbolic.check_model(pinned_model(labels=labels, both=both), explain=True)
+    assert results[0].verdict.assumptions == ["G1 is pinned"]
+
+
+def test_naming_assumptions_stops_at_the_time_limit(monkeypatch):
+    """The proofs are done when the limit expires: they stay, and --why
+    says it could not name what they need."""
+    from einval.symbolic import engine
+
+    class Switch(Deadline):
+        over = False
+
+        def expired(self):
+            return self.over
+
+    deadline = Switch(3600)
+    original = engine.minimal_assumptions
+
+    def then_expire(*args):
+        deadline.over = True
+        return original(*args)
+
+    monkeypatch.setattr(engine, "minimal_assumptions", then_expire)
+    stays, in_range = symbolic.check_model(pinned_model(), explain=True, deadline=deadline)
+    assert stays.verdict.kind == "holds"
+    assert stays.verdict.assumptions == ["not named: time limit of 3600 s reached"]
+
+
+def test_z3_proves_by_exhaustion_when_induction_needs_longer_paths():
+    """Unreachable states form a chain longer than any run from the
+    initial state: k-induction would need a large k, but no loop-free run
+    is longer than 3 steps, and that ends the search."""
+    b = ModelBuilder("short runs")
+    x = b.var("x", Domain.range(3))
+    y = b.var("y", Domain.range(20))
+    b.action("c", "x up", x < 3, {x: x + 1})
+    b.action("d", "y up", (y > 0) & (y < 20), {y: y + 1})
+    b.add_check(Check("p", "", (Condition("y is never 20", y != 20),),
+                      Condition("x reaches 3", x == 3)))
+    model = b.build()
+    # without Houdini's facts (which see that y never leaves 0)
+    verdict = one(model, symbolic.check_model, facts=False).verdict
+    assert str(verdict) == "holds (proved: no loop-free run is longer than 3 steps)"
+    assert one(model, symbolic.check_model).verdict.kind == "holds"
+    assert one(model).verdict.kind == "holds"
 
 
 def test_without_the_pin_both_engines_find_the_one_step_violation():
