@@ -451,7 +451,8 @@ def test_z3_proves_by_exhaustion_when_induction_needs_longer_paths():
     # without Houdini's facts (which see that y never leaves 0)
     verdict = one(model, symbolic.check_model, facts=False).verdict
     assert str(verdict) == "holds (proved: no loop-free run is longer than 3 steps)"
-    assert one(model, symbolic.check_model).verdict.kind == "holds"
+    # with them (from depth 3 on), induction converges at that depth
+    assert str(one(model, symbolic.check_model).verdict) == "holds (proved by 3-induction)"
     assert one(model).verdict.kind == "holds"
 
 
@@ -526,6 +527,13 @@ def test_4th_arg_buffer_gets_only_what_the_calls_own_path_writes():
             "completeness": "holds"}, scen.name
     # the same interrupt does reach a buffer found through current
     assert verdicts(catalog.design("task-struct"), IRQ)["attribution"].kind == "violated"
+
+
+def test_designs_name_their_state_as_the_mails_do():
+    """Traces and ``einval show`` print these names to a reviewer."""
+    for design, name in (("4th-arg", "log[T1][0]"), ("stateful-get", "last_error[T1][0]")):
+        model, _ = world.build(TWO_CALLS, catalog.design(design), [])
+        assert name in [v.name for v in model.variables], design
 
 
 def test_stateful_get_trace_shows_the_tasks_last_error():
