@@ -16,6 +16,7 @@ from dataclasses import replace
 
 from . import __version__, catalog, report, runner
 from .errors import InputError
+from .scenario import Scenario
 
 EXIT_HOLDS, EXIT_VIOLATED, EXIT_USAGE, EXIT_UNKNOWN = 0, 1, 2, 3
 
@@ -144,7 +145,7 @@ def _scenarios(args: argparse.Namespace):
             for s in distinct(found)]
 
 
-def distinct(scenarios):
+def distinct(scenarios: Sequence[Scenario]) -> list[Scenario]:
     """Scenarios that share a name (two files ``x.toml`` in two folders)
     are told apart by their file in every report; one file given twice is
     refused."""
