@@ -482,6 +482,7 @@ def test_z3_judges_several_checks_of_one_model_each_on_its_own():
         assert all(r.engine == "z3" for r in results)
 
 
+@pytest.mark.slow  # test_symbolic.py checks the whole catalogue both ways
 @pytest.mark.parametrize("design", ["4th-arg", "stateful-get", "task-struct"])
 def test_z3_agrees_with_the_explicit_engine_on_the_catalogue(design):
     props = catalog.properties()
