@@ -134,7 +134,18 @@ def test_z3_finds_the_violation_at_its_depth_and_replays_it():
     assert verdict.trace.final == (7,)
     assert verdict.trace.failed.label == "x is never 7"
     below = one(counter(bad=7), symbolic.check_model, max_depth=6, spacer=False).verdict
-    assert below.kind == "unknown"
+    assert str(below) == "unknown (no violation up to depth 6; not proved)"
+    assert below.depth == 6
+
+
+def test_z3_verdicts_carry_the_depth_they_reached():
+    holds = one(counter(), symbolic.check_model).verdict
+    assert (holds.kind, holds.depth) == ("holds", TOP)  # the witness is met at TOP
+    unmet = one(counter(), symbolic.check_model, max_depth=5).verdict
+    assert unmet.depth == 5 and unmet.detail.endswith("up to depth 5")
+    vacuous = one(counter(guard_top=4), symbolic.check_model).verdict
+    # the search stops at depth 1, where the witness is proved unreachable
+    assert (vacuous.kind, vacuous.depth) == ("unknown", 1)
 
 
 # -- designs and properties --------------------------------------------------
