@@ -9,11 +9,14 @@ unknown (a bound was reached, or the property was vacuous).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 
 from . import __version__, catalog, report, runner
 from .errors import InputError
+from .scenario import Scenario
 
 EXIT_HOLDS, EXIT_VIOLATED, EXIT_USAGE, EXIT_UNKNOWN = 0, 1, 2, 3
 
@@ -47,6 +50,9 @@ def _add_run_options(p: argparse.ArgumentParser,
                    help="override the scenarios' state bound")
     p.add_argument("--max-depth", type=int, metavar="N",
                    help="override the scenarios' depth bound")
+    p.add_argument("--timeout", type=float, metavar="SECONDS",
+                   help="time limit of the whole run; checks it cuts short "
+                        "are unknown (exit 3)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -132,8 +138,47 @@ def _select(names: Sequence[str] | None, lookup, everything):
 
 
 def _scenarios(args: argparse.Namespace):
+    runner.refuse_bounds(args.engine, args.max_states, args.max_depth)
+    runner.check_timeout(args.timeout)
     found = _select(args.scenario, catalog.scenario, catalog.scenarios)
-    return [runner.with_bounds(s, args.max_states, args.max_depth) for s in found]
+    return [runner.with_bounds(s, args.max_states, args.max_depth)
+            for s in distinct(found)]
+
+
+def distinct(scenarios: Sequence[Scenario]) -> list[Scenario]:
+    """Scenarios that share a name (two files ``x.toml`` in two folders)
+    are told apart by their file in every report; one file given twice is
+    refused."""
+    sources: set[str] = set()
+    for s in scenarios:
+        where = os.path.abspath(s.source)
+        if where in sources:
+            raise InputError("the scenario file is given twice", s.source)
+        sources.add(where)
+    names = [s.name for s in scenarios]
+    return [replace(s, name=s.source) if names.count(s.name) > 1 else s
+            for s in scenarios]
+
+
+def _emit(text: str) -> None:
+    """Write the report; a reader gone (``| head``) does not change the exit
+    status, which is the verdict's."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that the flush at exit cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # pragma: no cover - stdout is no real file
+        pass
+    finally:
+        os.close(devnull)
 
 
 def _status(results) -> int:
@@ -150,7 +195,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     properties = _select(args.property, catalog.property_, catalog.properties)
     scenarios = _scenarios(args)
     results = runner.run(designs, scenarios, properties, args.engine, runner.Progress(),
-                         args.why)
+                         args.why, args.timeout)
     from .render import choose, traces
 
     results = choose.clarify(results)
@@ -158,13 +203,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     models = (choose.models_for(designs, scenarios, properties) if args.witness
               else None)
     if args.trace in traces.FILE_STYLES:
-        sys.stdout.write(traces.document(traces.select(results, show, models), show))
+        _emit(traces.document(traces.select(results, show, models), show))
     elif args.format == "json":
         shown = traces.select(results, show, models) if args.all or args.witness \
             else None
-        sys.stdout.write(report.to_json("check", results, shown, engine=args.engine))
+        _emit(report.to_json("check", results, shown, engine=args.engine))
     else:
-        sys.stdout.write(report.check_text(results, show, models))
+        _emit(report.check_text(results, show, models))
     return _status(results)
 
 
@@ -175,7 +220,7 @@ def cmd_test(args: argparse.Namespace) -> int:
     from .render.traces import Show
 
     judged = expect.judge_files(args.paths, args.engine, runner.Progress())
-    sys.stdout.write(report.test_text(judged, Show(args.trace, args.full)))
+    _emit(report.test_text(judged, Show(args.trace, args.full)))
     return EXIT_HOLDS if all(j.ok for j in judged) else EXIT_VIOLATED
 
 
@@ -184,7 +229,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     properties = catalog.properties()
     scenarios = _scenarios(args)
     results = runner.run(designs, scenarios, properties, args.engine, runner.Progress(),
-                         args.why)
+                         args.why, args.timeout)
     names = [s.name for s in scenarios]
     churn = _churn_columns(args.kernel, designs) if args.kernel else None
     from .render import choose, traces
@@ -195,14 +240,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
         extra = {"engine": args.engine, "scenarios": names}
         if churn is not None:
             extra["churn"] = churn
-        sys.stdout.write(report.to_json("compare", results, **extra))
+        _emit(report.to_json("compare", results, **extra))
     elif args.format in ("markdown", "html"):
         from .render import html, markdown
 
         writer = markdown if args.format == "markdown" else html
-        sys.stdout.write(writer.compare(results, names, show))
+        _emit(writer.compare(results, names, show))
     else:
-        sys.stdout.write(report.compare_text(results, names, churn, show))
+        _emit(report.compare_text(results, names, churn, show))
     return EXIT_HOLDS
 
 
@@ -225,8 +270,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as err:
         print(f"einval: error: {err}", file=sys.stderr)
         return EXIT_USAGE
-    except BrokenPipeError:  # e.g. `einval compare | head`
-        sys.stderr.close()
+    except BrokenPipeError:  # e.g. `einval list | head`: it had nothing to judge
+        _silence_stdout()
         return EXIT_HOLDS
     except KeyboardInterrupt:
         print("einval: interrupted", file=sys.stderr)

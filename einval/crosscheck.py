@@ -5,6 +5,13 @@ breadth-first, the other unrolls Z3 terms.  Where both answer, they must
 give the same verdict kind and, for a violation, the same minimal
 counterexample length; otherwise one of them is wrong, and that is an
 error (``EngineDisagreement``), never a verdict.
+
+How ``both`` combines two verdicts that do not contradict each other
+(``combine``): a violation either engine found, replayed through the
+explicit semantics, is the verdict (so a violation Z3 finds beyond a
+binding state or depth bound of the explicit search is reported, with its
+trace); ``holds`` needs the explicit search to have explored everything;
+anything else is ``unknown``, saying why.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from . import explicit, symbolic
+from .deadline import Deadline
 from .model import Model
 from .verdict import Result, Verdict
 
@@ -34,33 +42,68 @@ class EngineDisagreement(Exception):
 
 
 def check_model(model: Model, engine: str, progress: Progress | None = None, *,
-                explain: bool = False) -> list[Result]:
+                explain: bool = False, deadline: Deadline | None = None,
+                z3_progress: Progress | None = None) -> list[Result]:
     """Results of ``engine`` ("explicit", "z3" or "both") on every check.
 
-    With "both": the explicit results, each with ``proof`` set to the Z3
-    verdict (and the Z3 engine's ``assumptions`` when ``explain``); raises
-    ``EngineDisagreement`` at the first property the engines disagree on.
+    With "both": per check, the verdict ``combine`` gives, with ``proof``
+    set to the Z3 verdict (and the Z3 engine's ``assumptions`` when
+    ``explain``); raises ``EngineDisagreement`` at the first property the
+    engines disagree on.  ``progress(states, depth)`` is the explicit
+    search's, ``z3_progress(open properties, depth)`` the Z3 engine's.
+    A ``deadline`` that expires in the explicit search raises
+    ``TimeLimit``; in the Z3 engine it leaves its undecided checks unknown.
     """
     if engine == "explicit":
         return explicit.check_model(model, progress)
+    z3_options: dict = {"explain": explain}
+    if deadline is not None:
+        z3_options["deadline"] = deadline
     if engine == "z3":
-        return symbolic.check_model(model, progress, explain=explain)
+        return symbolic.check_model(model, z3_progress, **z3_options)
     if engine != "both":
         raise ValueError(f"unknown engine {engine!r} (known: {', '.join(ENGINES)})")
     exploration = explicit.explore(model, progress)
     explored = max(exploration.depth) - (0 if exploration.complete else 1)
     results = []
-    z3_results = symbolic.check_model(model, explain=explain)
+    z3_results = symbolic.check_model(model, z3_progress, **z3_options)
+    limit = deadline.detail if deadline is not None else ""
     for check, other in zip(model.checks, z3_results):
         mine = explicit.judge(exploration, check)
-        why = disagreement(mine, other.verdict, explored, exploration.complete)
+        theirs = other.verdict
+        timed_out = bool(limit) and theirs.kind == "unknown" and theirs.detail == limit
+        why = None if timed_out else disagreement(mine, theirs, explored,
+                                                  exploration.complete)
         if why is not None:
-            raise EngineDisagreement(model.name, check.name, mine, other.verdict, why)
-        mine.assumptions = list(other.verdict.assumptions)
-        results.append(Result(check.name, mine, len(exploration.states),
+            raise EngineDisagreement(model.name, check.name, mine, theirs, why)
+        verdict = combine(mine, theirs, exploration.complete, timed_out)
+        verdict.assumptions = list(theirs.assumptions)
+        results.append(Result(check.name, verdict, len(exploration.states),
                               exploration.transitions, "explicit+z3",
-                              proof=str(other.verdict)))
+                              proof=str(theirs)))
     return results
+
+
+def combine(mine: Verdict, theirs: Verdict, complete: bool = True,
+            timed_out: bool = False) -> Verdict:
+    """The verdict of ``both`` from two verdicts that do not contradict.
+
+    ``mine`` is the explicit engine's (``complete``: its search explored
+    everything), ``theirs`` the Z3 engine's (``timed_out``: cut short by
+    the run's time limit).  A replayed violation from either engine wins;
+    ``holds`` needs the complete explicit search, and a Z3 check the time
+    limit cut short makes an explicit ``holds`` unknown (the two engines
+    have not both answered).
+    """
+    if mine.kind == "violated":
+        return mine
+    if theirs.kind == "violated" and theirs.trace is not None:
+        return Verdict("violated", f"{theirs.detail}, found by z3 beyond the explicit "
+                       "search's bound", theirs.trace, depth=theirs.depth)
+    if mine.kind == "holds" and timed_out:
+        return Verdict("unknown", f"{theirs.detail} in z3; explicit: {mine.detail}",
+                       depth=mine.depth)
+    return mine
 
 
 def disagreement(mine: Verdict, theirs: Verdict, explored: int = 0,

@@ -38,16 +38,29 @@ class DesignError(InputError):
 
 def error(design: Design, hook: str, message: str, line: int | None = None
           ) -> DesignError:
+    cls = type(design)
+    if hook == "retrieval" and "retrieval" not in _own(cls):
+        hook = "retrieve"  # the base class's retrieval() only wraps retrieve()
     if line is None:
-        line = _line_of(type(design), hook)
+        line = _line_of(cls, hook)
     return DesignError(f"design {design.name}: {hook}(): {message}",
                        source_of(design), line)
 
 
+def _own(cls: type) -> set[str]:
+    """The hooks the design's classes define, not those of ``Design``."""
+    return {name for klass in cls.__mro__ if klass is not Design and klass is not object
+            for name in vars(klass)}
+
+
 def _line_of(cls: type, hook: str) -> int | None:
+    """The line of ``hook`` in the design's file (None when inherited from
+    einval's own ``Design``: its line is not in the file the error names)."""
     method = getattr(cls, hook, None)
+    if method is None or hook not in _own(cls):
+        return None
     try:
-        return inspect.getsourcelines(method)[1] if method is not None else None
+        return inspect.getsourcelines(method)[1]
     except (OSError, TypeError):
         return None
 
@@ -58,7 +71,7 @@ def call(design: Design, hook: str, variables: int, *args: Any) -> Any:
         result = getattr(design, hook)(*args)
     except InputError:
         raise
-    except Exception as err:  # the user's code: say where it broke, one line
+    except (Exception, SystemExit) as err:  # the user's code: one line, say where
         path = source_of(design)
         frames = [f for f in traceback.extract_tb(err.__traceback__)
                   if f.filename == path]

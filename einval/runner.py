@@ -1,24 +1,39 @@
 """Running a selection of designs x scenarios x properties on an engine.
 
 One exploration per (design, scenario) serves all its properties.  Progress
-goes to stderr only when it is a terminal, so piped output stays clean.
+goes to stderr only when it is a terminal, so piped output stays clean, and
+is cleared before anything else is printed (an error included).  The run's
+time limit (``--timeout``) is checked at every progress tick and before
+every Z3 query; a check it cuts short is ``unknown (time limit ...)``.
 """
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TextIO
 
 from . import world
+from .deadline import Deadline, TimeLimit
 from .design import Design
 from .errors import InputError
 from .property import Property
 from .scenario import Scenario
-from .verdict import Result
+from .verdict import Result, Verdict
 
 ENGINES = ("explicit", "z3", "both")
+
+# Which bound of the command line each engine honours.  The Z3 engine has
+# no set of stored states to count, so ``--max-states`` cannot apply to
+# it: it is refused rather than silently ignored (a scenario file's
+# ``max_states`` bounds the explicit search only).  ``--max-depth`` bounds
+# the unrolling of BMC; a Z3 proof by induction covers runs of any
+# length, so its ``holds`` stays true under a depth bound.
+BOUNDS = {"explicit": ("--max-states", "--max-depth"),
+          "z3": ("--max-depth",),
+          "both": ("--max-states", "--max-depth")}
 
 
 class Progress:
@@ -34,7 +49,13 @@ class Progress:
         self.show(self.prefix)
 
     def states(self, states: int, depth: int) -> None:
+        """The explicit search: states stored so far, at this depth."""
         self.show(f"{self.prefix}: {states} states, depth {depth}")
+
+    def open_properties(self, properties: int, depth: int) -> None:
+        """The Z3 engine: properties not yet decided, at this unrolling depth."""
+        noun = "property" if properties == 1 else "properties"
+        self.show(f"{self.prefix}: z3, {properties} open {noun}, depth {depth}")
 
     def show(self, text: str) -> None:
         if self.enabled:
@@ -61,41 +82,101 @@ def with_bounds(scenario: Scenario, max_states: int | None, max_depth: int | Non
     return replace(scenario, **changes) if changes else scenario
 
 
-def engine_for(name: str, why: bool = False) -> Callable:
+def refuse_bounds(engine: str, max_states: int | None, max_depth: int | None) -> None:
+    """A bound the engine cannot honour is a usage error, never ignored."""
+    given = [flag for flag, value in (("--max-states", max_states),
+                                      ("--max-depth", max_depth)) if value is not None]
+    for flag in given:
+        if engine in BOUNDS and flag not in BOUNDS[engine]:
+            raise InputError(f"{flag} does not apply to --engine {engine} (bound it "
+                             "with --max-depth or --timeout)")
+
+
+def check_timeout(seconds: float | None) -> Deadline:
+    """The run's deadline from ``--timeout``; a limit must be positive."""
+    if seconds is not None and not seconds > 0:
+        raise InputError(f"--timeout {seconds:g} is impossible: it must be more than 0 "
+                         "seconds")
+    if seconds is not None and math.isinf(seconds):
+        seconds = None
+    return Deadline(seconds)
+
+
+Tick = Callable[[int, int], None]
+
+
+def engine_for(name: str, why: bool = False) -> Callable[..., list[Result]]:
+    """``check(model, progress=None, deadline=None, z3_progress=None)`` for
+    engine ``name``: ``progress(states, depth)`` is the explicit search's,
+    ``z3_progress(open properties, depth)`` the Z3 engine's."""
     if why and name == "explicit":
         raise InputError("--why needs a proof: use --engine z3 or --engine both")
     if name == "explicit":
         from . import explicit  # networkx is a fifth of a second to import
 
-        return explicit.check_model
+        def check_explicit(model, progress: Tick | None = None,
+                           deadline: Deadline | None = None,
+                           z3_progress: Tick | None = None) -> list[Result]:
+            return explicit.check_model(model, progress)
+
+        return check_explicit
     if name not in ENGINES:
         raise InputError(f"unknown engine '{name}' (known: {', '.join(ENGINES)})")
     from . import crosscheck
 
-    return lambda model, progress=None: crosscheck.check_model(model, name, progress,
-                                                               explain=why)
+    def check_z3(model, progress: Tick | None = None, deadline: Deadline | None = None,
+                 z3_progress: Tick | None = None) -> list[Result]:
+        limited = deadline if deadline is not None and deadline.seconds is not None \
+            else None
+        return crosscheck.check_model(model, name, progress, explain=why,
+                                      deadline=limited, z3_progress=z3_progress)
+
+    return check_z3
+
+
+def _ticking(show: Callable[[int, int], None], deadline: Deadline
+             ) -> Callable[[int, int], None]:
+    """A progress callback that also stops the check once time is up."""
+    def tick(count: int, depth: int) -> None:
+        deadline.check()
+        show(count, depth)
+    return tick
 
 
 def run(designs: Sequence[type[Design]], scenarios: Sequence[Scenario],
         properties: Sequence[type[Property]], engine: str = "explicit",
-        progress: Progress | None = None, why: bool = False) -> list[Result]:
+        progress: Progress | None = None, why: bool = False,
+        timeout: float | None = None) -> list[Result]:
     """Every property of every design in every scenario, in catalogue order.
 
     ``why``: name the design assumptions each Z3 proof needed.
+    ``timeout``: seconds for the whole run; the checks it cuts short, and
+    those it leaves unstarted, are unknown.
     """
     check = engine_for(engine, why)
+    deadline = check_timeout(timeout)
     progress = progress or Progress(enabled=False)
     results: list[Result] = []
     total = len(designs) * len(scenarios)
     number = 0
-    for design in designs:
-        for scenario in scenarios:
-            number += 1
-            progress.job(number, total, f"{design.name} in {scenario.name}")
-            model, _ = world.build(scenario, design, properties)
-            for result in check(model, progress=progress.states):
-                result.design = design.name
-                result.scenario = scenario.name
-                results.append(result)
-    progress.done()
+    try:
+        for design in designs:
+            for scenario in scenarios:
+                number += 1
+                progress.job(number, total, f"{design.name} in {scenario.name}")
+                model, _ = world.build(scenario, design, properties)
+                try:
+                    deadline.check()
+                    found = check(model, _ticking(progress.states, deadline), deadline,
+                                  _ticking(progress.open_properties, deadline))
+                except TimeLimit:
+                    label = "explicit+z3" if engine == "both" else engine
+                    found = [Result(c.name, Verdict("unknown", deadline.detail), 0, 0,
+                                    label) for c in model.checks]
+                for result in found:
+                    result.design = design.name
+                    result.scenario = scenario.name
+                    results.append(result)
+    finally:
+        progress.done()
     return results

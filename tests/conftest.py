@@ -1,5 +1,7 @@
 """Shared test options: ``--runslow`` enables the long runs."""
 
+import sys
+
 import pytest
 
 
@@ -15,3 +17,37 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
+
+
+def _catalogue_by_package() -> None:
+    """Under mutmut, import the shipped designs and properties as the
+    packages ``models`` and ``properties``.
+
+    The catalogue loads its files by path under made-up module names;
+    mutmut knows a function by ``module.name`` and would find no test for
+    any mutant of ``models/`` or ``properties/``.  Only mutation runs
+    change this (``benchmarks/mutation.py``); ``pytest`` itself never does.
+    """
+    import importlib
+    from functools import cache
+    from pathlib import Path
+
+    from einval import catalog
+
+    original = catalog._import_file
+
+    @cache
+    def by_package(path: Path, prefix: str = "einval_user"):
+        try:
+            relative = path.resolve().relative_to(catalog.root().resolve())
+        except ValueError:
+            return original(path, prefix)
+        if len(relative.parts) == 2 and relative.parts[0] in ("models", "properties"):
+            return importlib.import_module(f"{relative.parts[0]}.{relative.stem}")
+        return original(path, prefix)
+
+    catalog._import_file = by_package
+
+
+if "mutmut" in sys.modules:
+    _catalogue_by_package()

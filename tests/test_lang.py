@@ -2,7 +2,7 @@
 
 import pytest
 
-from einval.lang import And, Count, If, Implies, Min, Not, Or, evaluate, variables_of
+from einval.lang import FALSE, TRUE, And, Count, If, Implies, Min, Not, Or, evaluate, variables_of
 from einval.model import Domain, ModelBuilder
 from einval.vocab import Buffers, Family
 
@@ -30,7 +30,11 @@ def test_and_or_simplify_constants():
     _, (x,) = builder_with("x")
     assert evaluate(And(), ()) is True
     assert evaluate(Or(), ()) is False
-    assert And(x == 1) is not None
+    e = x == 1
+    assert And(e) is e and Or(e) is e  # one operand: itself, no wrapper
+    assert And(True, e) is e and Or(False, e) is e
+    assert And(e, False) is FALSE and Or(e, True) is TRUE
+    assert repr(And(e, x == 2)) == "and(eq(x, 1), eq(x, 2))"
 
 
 def test_python_boolean_operators_are_refused():

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import z3
 
+from ..deadline import Deadline
 from ..lang import And
 from ..model import Check
 from .system import System
@@ -18,10 +19,14 @@ from .system import System
 TIMEOUT_MS = 60_000
 
 
-def prove(system: System, check: Check, timeout_ms: int = TIMEOUT_MS) -> bool:
-    """Whether Spacer proves every condition of ``check`` (and domain closure)."""
+def prove(system: System, check: Check, timeout_ms: int = TIMEOUT_MS,
+          deadline: Deadline | None = None) -> bool:
+    """Whether Spacer proves every condition of ``check`` (and domain closure),
+    within ``timeout_ms`` and what is left of the run's ``deadline``."""
+    deadline = deadline or Deadline()
+    deadline.check()
     fp = z3.Fixedpoint()
-    fp.set(engine="spacer", timeout=timeout_ms)
+    fp.set(engine="spacer", timeout=deadline.milliseconds(timeout_ms))
     now, nxt = system.state(0), system.state(1)
     frozen = [system.params[i] for i in system.frozen] if system.symbolic_params else []
     x = [now[i] for i in system.moving] + frozen

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from itertools import product
 
+from ..deadline import Deadline, TimeLimit
 from ..lang import And, Not, evaluate
 from ..model import Check, Model
 from ..verdict import ReplayError, Result, Trace, Verdict
@@ -62,7 +63,8 @@ class Settings:
 def check_model(model: Model, progress: Callable[[int, int], None] | None = None, *,
                 encoding: str = "bv", max_depth: int | None = None,
                 explain: bool = False, reduce: bool = True, joint: bool | None = None,
-                facts: bool = True, spacer: bool = True) -> list[Result]:
+                facts: bool = True, spacer: bool = True,
+                deadline: Deadline | None = None) -> list[Result]:
     """Judge every check of ``model`` with Z3.
 
     ``explain``: keep the frozen parameters symbolic and name, for each
@@ -70,41 +72,55 @@ def check_model(model: Model, progress: Callable[[int, int], None] | None = None
     needs (``explain.py``); properties are then queried one by one, unless
     ``joint``.  ``spacer``: try Spacer on what k-induction left unproved
     at the bound.  ``progress(open properties, depth)`` is called at each
-    depth.
+    depth.  ``deadline``: the run's time limit; when it expires, a check
+    with a replayed violation keeps it and every other check is unknown.
     """
+    deadline = deadline or Deadline()
     enc = Encoding.for_model(model, encoding)
     settings = Settings(reduce=reduce, joint=not explain if joint is None else joint,
                         facts=facts, bound=max_depth or model.max_depth or DEFAULT_DEPTH)
     system = System(model, enc, symbolic_params=explain)
-    search = Search(system, settings)
-    reached = search.run(progress)
-    if spacer:
-        for track in search.tracks:
-            if track.violation is None and not search.proved(track):
-                if chc.prove(system, track.check):
-                    track.proof, track.relative = "proved (spacer)", False
-                    track.core = set(system.frozen)  # no core: assume them all
+    search = Search(system, settings, deadline)
+    try:
+        reached = search.run(progress)
+        if spacer:
+            for track in search.tracks:
+                if track.violation is None and not search.proved(track):
+                    if chc.prove(system, track.check, deadline=deadline):
+                        track.proof, track.relative = "proved (spacer)", False
+                        track.core = set(system.frozen)  # no core: assume them all
+    except TimeLimit:
+        verdicts = [t.violation or Verdict("unknown", deadline.detail,
+                                           depth=search.unrolling.depth)
+                    for t in search.tracks]
+        return [Result(t.check.name, v, 0, 0, "z3") for t, v in zip(search.tracks, verdicts)]
     verdicts = [search.verdict(t, reached) for t in search.tracks]
     if explain:
         cores = {i: search.core(t) for i, (t, v) in enumerate(zip(search.tracks, verdicts))
                  if v.kind == "holds"}
         sentences = {v.index for v in model.variables if v.frozen and v.assumption}
-        needed = minimal_assumptions(
-            cores, lambda free: proved_without(model, enc, settings, free), sentences)
+        try:
+            needed = minimal_assumptions(
+                cores, lambda free: proved_without(model, enc, settings, free, deadline),
+                sentences)
+        except TimeLimit:
+            needed = {}
+            for i in cores:
+                verdicts[i].assumptions = [f"not named: {deadline.detail}"]
         for i, indices in needed.items():
             verdicts[i].assumptions = [model.variables[p].assumption for p in indices]
     return [Result(t.check.name, v, 0, 0, "z3") for t, v in zip(search.tracks, verdicts)]
 
 
 def proved_without(model: Model, enc: Encoding, settings: Settings,
-                   free: frozenset[int]) -> set[int]:
+                   free: frozenset[int], deadline: Deadline | None = None) -> set[int]:
     """The checks (by index) still proved when the ``free`` parameters may
     take any value in their domains: each combination is checked apart."""
     order = sorted(free)
     proved = set(range(len(model.checks)))
     for values in product(*(range(model.variables[i].domain.size) for i in order)):
         search = Search(System(with_params(model, dict(zip(order, values))), enc),
-                        replace(settings, joint=True))
+                        replace(settings, joint=True), deadline)
         search.run(None)
         proved &= {i for i, t in enumerate(search.tracks) if search.proved(t)}
         if not proved:
@@ -121,12 +137,14 @@ def with_params(model: Model, values: dict[int, int]) -> Model:
 class Search:
     """The depth-by-depth loop over one unrolling, for all checks at once."""
 
-    def __init__(self, system: System, settings: Settings):
+    def __init__(self, system: System, settings: Settings,
+                 deadline: Deadline | None = None):
         self.system = system
         self.settings = settings
+        self.deadline = deadline or Deadline()
         self.model = system.model
         self.explain = system.symbolic_params
-        self.unrolling = Unrolling(system, reduce=settings.reduce)
+        self.unrolling = Unrolling(system, reduce=settings.reduce, deadline=self.deadline)
         self.closure = system.has_closure
         self.closure_proved = not self.closure
         self.closure_core: set[int] = set()
@@ -214,7 +232,7 @@ class Search:
         one depth later, if still unsettled, stronger facts (antecedents of
         a program counter and a variable), which cost more to find."""
         if self.settings.facts and not all(self.decided(t) for t in self.tracks):
-            facts, conjunction, core = houdini(self.system, pairs)
+            facts, conjunction, core = houdini(self.system, self.deadline, pairs)
             if facts:
                 name = "facts2" if pairs else "facts"
                 self.facts += facts

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 
 import z3
 
+from ..deadline import Deadline, TimeLimit
 from ..lang import to_python, variables_of
 from ..model import Model
 from .system import System
@@ -161,11 +162,16 @@ def term(system: System, fact: Fact, k: int,
     return z3.Implies(cache[condition], differs)
 
 
-def houdini(system: System, pairs: bool = True
+def houdini(system: System, deadline: Deadline | None = None, pairs: bool = True
             ) -> tuple[list[Fact], z3.ExprRef, set[int]]:
     """The candidate facts that hold in every reachable state, as Houdini
     finds them, their conjunction at step 0, and the parameters (symbolic
-    ones, by index) the proof of their inductiveness used."""
+    ones, by index) the proof of their inductiveness used.  ``pairs``:
+    antecedents of a program counter and a variable too (``conditions``).
+
+    A solver that gives up (the run's ``deadline``) raises ``TimeLimit``:
+    an undecided round proves nothing, so no fact survives it."""
+    deadline = deadline or Deadline()
     among = conditions(system, pairs)
     refuted: set[Fact] = set()
     for state in sample(system.model):
@@ -188,7 +194,16 @@ def houdini(system: System, pairs: bool = True
             break
         some = z3.Bool(f"broken{rounds}")
         solver.add(z3.Implies(some, system.shift(z3.Or([broken[f] for f in alive]), 1)))
-        if solver.check(some, *[assume[f] for f in alive], *pins) != z3.sat:
+        deadline.check()
+        ms = deadline.milliseconds()
+        if ms is not None:
+            solver.set("timeout", ms)
+        answer = solver.check(some, *[assume[f] for f in alive], *pins)
+        if answer == z3.unknown:
+            if ms is not None:
+                raise TimeLimit(deadline.detail)
+            raise RuntimeError(f"z3 gave up: {solver.reason_unknown()}")
+        if answer != z3.sat:
             used = {pins[p] for p in solver.unsat_core() if p in pins}
             break
         model = solver.model()

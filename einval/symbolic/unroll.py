@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import z3
 
+from ..deadline import Deadline, TimeLimit
 from .system import System
 
 GoalTerm = Callable[[int], z3.ExprRef]  # step -> the goal's term at that step
@@ -40,9 +41,11 @@ class Unrolling:
     names the parameters it used.
     """
 
-    def __init__(self, system: System, *, reduce: bool = True):
+    def __init__(self, system: System, *, reduce: bool = True,
+                 deadline: Deadline | None = None):
         self.system = system
         self.reduce = reduce
+        self.deadline = deadline or Deadline()
         self.solver = system.enc.solver()
         if system.symbolic_params:
             self.solver.set("core.minimize", True)
@@ -113,10 +116,17 @@ class Unrolling:
 
     # -- queries -----------------------------------------------------------
     def query(self, assumptions: list[z3.ExprRef]) -> Answer:
+        """One check under assumptions, within the run's time limit."""
+        self.deadline.check()
+        ms = self.deadline.milliseconds()
+        if ms is not None:
+            self.solver.set("timeout", ms)
         result = self.solver.check(*assumptions, *self.pins)
         if result == z3.sat:
             return Answer(True, self.solver.model())
         if result == z3.unknown:
+            if ms is not None:  # the solver's timeout is the time left
+                raise TimeLimit(self.deadline.detail)
             raise RuntimeError(f"z3 gave up: {self.solver.reason_unknown()}")
         core = self.solver.unsat_core()
         pins = frozenset(self.pins[c] for c in core if c in self.pins)
