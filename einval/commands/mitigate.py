@@ -1,0 +1,118 @@
+"""``einval mitigate DESIGN``: the minimal sets of switches that repair it.
+
+Prints one row per set of mitigations tried (what still fails, or
+``holds``), then the minimal sufficing sets with each switch's sentence,
+or, when none suffices, the shortest counterexample that survives with
+every mitigation on.  Exit 0 when some set suffices, 1 when none does,
+2 on bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+EXIT_SOME, EXIT_NONE = 0, 1
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("mitigate", help="the minimal sets of switches under which "
+                       "a design satisfies every property")
+    p.add_argument("design", metavar="DESIGN", help="a design name, variant or .py file")
+    p.add_argument("--scenario", action="append", metavar="S",
+                   help="only these scenarios (repeatable; default: all shipped)")
+    p.add_argument("--property", action="append", metavar="P",
+                   help="only these properties (repeatable; default: all shipped)")
+    p.add_argument("--engine", default="explicit",
+                   help="explicit, z3, or both (fails loudly if they disagree)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from .. import catalog, runner
+    from ..mitigate import mitigate
+
+    runner.engine_for(args.engine)  # refuse an unknown engine before any work
+    choice = catalog.design(args.design)
+    scenarios = ([catalog.scenario(s) for s in dict.fromkeys(args.scenario)]
+                 if args.scenario else catalog.scenarios())
+    props = ([catalog.property_(p) for p in dict.fromkeys(args.property)]
+             if args.property else catalog.properties())
+    answer = mitigate(choice, scenarios, props, args.engine, runner.Progress())
+    sys.stdout.write(text(answer, [s.name for s in scenarios], [p.name for p in props],
+                          args.engine))
+    return EXIT_SOME if answer.minimal else EXIT_NONE
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def set_name(switches) -> str:
+    return " + ".join(sorted(switches)) if switches else "(none)"
+
+
+def text(answer, scenarios: list[str], props: list[str], engine: str) -> str:
+    """The report, 72 columns."""
+    from ..report import footnote_trace, wrap
+
+    design = answer.choice.design
+    checks = len(scenarios) * len(props)
+    lines = wrap(f"einval mitigate {answer.choice.name}: {plural(len(answer.trials), 'set')}"
+                 f" of {plural(len(answer.mitigations), 'mitigation')} ("
+                 f"{', '.join(answer.mitigations) or 'none'}) x {checks} checks "
+                 f"({len(props)} properties over {len(scenarios)} scenarios: "
+                 f"{', '.join(scenarios)}); engine {engine}", "", "  ")
+    if answer.fixed:
+        state = ["on" if n in answer.choice.switches else "off" for n in answer.fixed]
+        lines += wrap("not a mitigation, left as the design has it: "
+                      + ", ".join(f"{n} ({s})" for n, s in zip(answer.fixed, state)),
+                      "  ", "    ")
+    lines.append("")
+    width = max(len("switches on"), *(len(set_name(t.switches)) for t in answer.trials))
+    stacked = width > 34  # too wide for a result beside it: one below the other
+    lines.append(f"{'switches on':<{width}}  result" if not stacked
+                 else "switches on, then the result")
+    lines.append(f"{'-' * width}  {'-' * (70 - width)}" if not stacked else "-" * 72)
+    for trial in answer.trials:
+        name = set_name(trial.switches)
+        if trial.suffices:
+            verdict = "holds" + (" (minimal)" if trial.switches in answer.minimal
+                                 else "")
+        else:
+            bad = trial.failing
+            first = bad[0]
+            verdict = (f"{len(bad)}/{len(trial.results)} fail ({first.scenario} "
+                       f"{first.property})")
+        if stacked:
+            lines += wrap(name, "", "  ") + wrap(verdict, "    ", "      ")
+        else:
+            lines += wrap(f"{name:<{width}}  {verdict}", "", " " * (width + 4))
+    lines.append("")
+    minimal = answer.minimal
+    if minimal:
+        lines.append(f"minimal sets: {len(minimal)}")
+        for number, switches in enumerate(minimal, 1):
+            lines += wrap(f"{number}. {set_name(switches)}", "  ", "     ")
+            for name in sorted(switches):
+                lines += wrap(f"{name}: {design.switches[name].on}", "     ", "       ")
+            if not switches:
+                lines += wrap("the design holds as it is", "     ")
+        return "\n".join(lines) + "\n"
+    everything = answer.everything
+    on = (f"with {set_name(everything.switches)} on" if everything.switches
+          else "with no switch to turn on")
+    lines += wrap(f"no set of switches suffices: {on}, {len(everything.failing)} of {len(everything.results)} checks "
+                  "still fail", "", "  ")
+    survivor = answer.survivor()
+    if survivor is not None:
+        trace = survivor.verdict.trace
+        lines.append("")
+        lines += wrap(f"{answer.choice.name} violates {survivor.property} in "
+                      f"{survivor.scenario} whatever is switched on; shortest "
+                      f"counterexample, {len(trace.steps)} steps:", "", "  ")
+        lines += footnote_trace(trace)
+    else:
+        for r in everything.failing:
+            lines += wrap(f"{r.property} in {r.scenario}: {r.verdict}", "  ", "    ")
+    return "\n".join(lines) + "\n"
