@@ -7,7 +7,8 @@ scenario asked about.  What a reader wants is the *minimal* sufficing
 sets (no proper subset suffices): each is a complete answer to "what
 must the implementation do", and a superset only adds work.  Switches
 are tried exhaustively (a design has a handful), so no monotonicity is
-assumed: a switch that helps alone may hurt with another.
+assumed: a switch that helps alone may hurt with another.  A set that
+contains a sufficing set is not tried: it cannot be minimal.
 
 Switches marked ``hazard`` (an idea under test, such as BPF programs
 sharing the task pointer) are never tried as repairs: they stay as the
@@ -63,8 +64,14 @@ class Mitigation:
 
     @property
     def everything(self) -> Trial:
-        """The trial with every mitigation on."""
+        """The trial with every mitigation on (always tried when no set
+        suffices; otherwise the largest set tried)."""
         return max(self.trials, key=lambda t: len(t.switches))
+
+    @property
+    def skipped(self) -> int:
+        """Sets not tried because they contain a sufficing set."""
+        return 2 ** len(self.mitigations) - len(self.trials)
 
     def survivor(self) -> Result | None:
         """The shortest violation left with every mitigation on."""
@@ -90,8 +97,10 @@ def mitigate(choice: Choice, scenarios: Sequence[Scenario],
     mitigations = [n for n, s in design.switches.items()
                    if not s.hazard and n not in choice.switches]
     fixed = [n for n, s in design.switches.items() if s.hazard]
-    trials = []
+    trials: list[Trial] = []
     for on in subsets(mitigations):
+        if any(t.switches < on and t.suffices for t in trials):
+            continue  # contains a sufficing set: not minimal, whatever it gives
         trial_choice = Choice(design, choice.switches | on)
         results = runner.run([trial_choice], scenarios, properties, engine, progress)
         trials.append(Trial(on, results))

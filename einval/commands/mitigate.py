@@ -58,8 +58,9 @@ def text(answer, scenarios: list[str], props: list[str], engine: str) -> str:
 
     design = answer.choice.design
     checks = len(scenarios) * len(props)
-    lines = wrap(f"einval mitigate {answer.choice.name}: {plural(len(answer.trials), 'set')}"
-                 f" of {plural(len(answer.mitigations), 'mitigation')} ("
+    lines = wrap(f"einval mitigate {answer.choice.name}: "
+                 f"{plural(2 ** len(answer.mitigations), 'set')} of "
+                 f"{plural(len(answer.mitigations), 'mitigation')} ("
                  f"{', '.join(answer.mitigations) or 'none'}) x {checks} checks "
                  f"({len(props)} properties over {len(scenarios)} scenarios: "
                  f"{', '.join(scenarios)}); engine {engine}", "", "  ")
@@ -88,6 +89,9 @@ def text(answer, scenarios: list[str], props: list[str], engine: str) -> str:
             lines += wrap(name, "", "  ") + wrap(verdict, "    ", "      ")
         else:
             lines += wrap(f"{name:<{width}}  {verdict}", "", " " * (width + 4))
+    if answer.skipped:
+        lines += wrap(f"(not tried: {plural(answer.skipped, 'set')} containing a "
+                      "sufficing set)", "", "  ")
     lines.append("")
     minimal = answer.minimal
     if minimal:
@@ -102,7 +106,8 @@ def text(answer, scenarios: list[str], props: list[str], engine: str) -> str:
     everything = answer.everything
     on = (f"with {set_name(everything.switches)} on" if everything.switches
           else "with no switch to turn on")
-    lines += wrap(f"no set of switches suffices: {on}, {len(everything.failing)} of {len(everything.results)} checks "
+    lines += wrap(f"no set of switches suffices: {on}, "
+                  f"{len(everything.failing)} of {len(everything.results)} checks "
                   "still fail", "", "  ")
     survivor = answer.survivor()
     if survivor is not None:
