@@ -203,6 +203,15 @@ def scenario(name: str) -> Scenario:
     return _load(folder("scenarios") / f"{name}.toml", f"scenarios/{name}.toml")
 
 
+# -- claims -----------------------------------------------------------------
+def claims_folder() -> Path:
+    """The claim files of ``einval claims``: ``claims/`` beside the other
+    folders (a checkout, ``EINVAL_CATALOGUE``), or the copy installed as
+    ``einval/claims_data`` (``einval/claims.py`` is the code reading them)."""
+    top = root()
+    return top / "claims" if (top / "claims").is_dir() else PACKAGE / "claims_data"
+
+
 def _load(path: Path, source: str) -> Scenario:
     try:
         data = path.read_bytes()
