@@ -206,10 +206,16 @@ def scenario(name: str) -> Scenario:
 # -- claims -----------------------------------------------------------------
 def claims_folder() -> Path:
     """The claim files of ``einval claims``: ``claims/`` beside the other
-    folders (a checkout, ``EINVAL_CATALOGUE``), or the copy installed as
-    ``einval/claims_data`` (``einval/claims.py`` is the code reading them)."""
+    folders (``EINVAL_CATALOGUE``, a checkout), else the copy installed as
+    ``einval/claims_data`` (``einval/claims.py`` is the code reading them).
+    A catalogue copy without claims uses the ones shipped."""
     top = root()
-    return top / "claims" if (top / "claims").is_dir() else PACKAGE / "claims_data"
+    if (top / "claims").is_dir():
+        return top / "claims"
+    checkout = PACKAGE.parent
+    if (checkout / "pyproject.toml").is_file() and (checkout / "claims").is_dir():
+        return checkout / "claims"
+    return PACKAGE / "claims_data"
 
 
 def _load(path: Path, source: str) -> Scenario:
