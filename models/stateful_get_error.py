@@ -21,10 +21,19 @@ Switches (the mitigations the kernel already applies elsewhere):
 - ``sigframe``: signal delivery saves the slot in the signal frame and
   ``rt_sigreturn`` restores it, as the kernel does for the FPU state
   (``setup_rt_frame``/``restore_sigcontext``), so a handler's own failing
-  call does not clobber the string the interrupted code will ask for.
+  call does not clobber the string the interrupted code will ask for;
+- ``bpf_only``: only ``bpf()``'s error sites write the slot, not every
+  syscall's: the Go runtime's own raw ``futex()`` (context kind
+  ``runtime``) and io_uring's task_work on the exit path (``task_work``)
+  leave it alone.  Off, the design is Alexei's "all syscalls will become
+  stateful".
 """
 
 from einval.design import Design, Switch
+
+# Contexts that reach an error site outside any bpf() call: the kinds
+# the Go runtime and task_work pieces give their raw syscalls.
+NOT_BPF = ("runtime", "task_work")
 
 
 class StatefulGetError(Design):
@@ -43,6 +52,9 @@ class StatefulGetError(Design):
             "signal delivery saves the slot in the signal frame; sigreturn "
             "restores it",
             "a signal handler's calls leave the slot as they left it"),
+        "bpf_only": Switch(
+            "only bpf() writes the slot, not every syscall",
+            "every syscall's error site writes the slot (all syscalls stateful)"),
     }
 
     def declare(self):
@@ -53,6 +65,8 @@ class StatefulGetError(Design):
     def syscall_entry(self, ctx):
         mine = self.last_error.ref(ctx.task)
         clear = self.last_error.clear(mine)
+        if ctx.kind in NOT_BPF:
+            return self.when(self.switch("bpf_only"), {}, clear)
         if ctx.depth == 0:
             return clear
         save = self.saved.copy(self.saved.ref(ctx.frame), mine, self.last_error)
@@ -60,12 +74,14 @@ class StatefulGetError(Design):
 
     def emit(self, ctx, tag):
         write = self.last_error.append(self.last_error.ref(ctx.task), tag)
+        if ctx.kind in NOT_BPF:
+            write = self.when(self.switch("bpf_only"), {}, write)
         if ctx.in_task:
             return write
         return self.when(self.switch("in_task"), {}, write)
 
     def syscall_exit(self, ctx):
-        if ctx.depth == 0:
+        if ctx.depth == 0 or ctx.kind in NOT_BPF:
             return {}
         restore = self.last_error.copy(self.last_error.ref(ctx.task),
                                        self.saved.ref(ctx.frame), self.saved)
