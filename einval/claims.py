@@ -259,23 +259,24 @@ def _check(table: dict[str, Any], role: str, source: str, line: int | None) -> C
 
 
 # -- deciding ---------------------------------------------------------------
-def missing(check: Check) -> str | None:
-    """What the catalogue lacks for a model check, as 'unknown design X'."""
+def missing(check: Check) -> list[str]:
+    """What the catalogue lacks for a model check ('unknown design X')."""
     if check.is_figure:
-        return None
-    designs = {row.name for row in catalog.designs()}
+        return []
+    lacking = []
     base = check.design.split(":", 1)[0]
-    if base not in designs:
-        return f"unknown design {base}"
+    if base not in {row.name for row in catalog.designs()}:
+        lacking.append(f"unknown design {base}")
     if check.scenario not in catalog.scenario_names():
-        return f"unknown scenario {check.scenario}"
+        lacking.append(f"unknown scenario {check.scenario}")
     if check.prop not in {p.name for p in catalog.properties()}:
-        return f"unknown property {check.prop}"
-    try:
-        catalog.design(check.design)
-    except InputError as err:
-        return str(err)
-    return None
+        lacking.append(f"unknown property {check.prop}")
+    if not lacking:
+        try:
+            catalog.design(check.design)
+        except InputError as err:  # a switch the design does not have
+            lacking.append(str(err))
+    return lacking
 
 
 class Models:
@@ -378,7 +379,7 @@ def model_outcome(check: Check, models: Models) -> Outcome:
 def decide(claim: Claim, models: Models, tree: Tree | None) -> Decision:
     """The claim's verdict, from its checks alone."""
     entries = claim.checks + claim.caveats
-    lacking = list(dict.fromkeys(why for why in map(missing, entries) if why))
+    lacking = list(dict.fromkeys(why for check in entries for why in missing(check)))
     if lacking:
         return Decision(claim, "undecided: " + "; ".join(lacking))
     if tree is None and any(c.is_figure for c in entries):

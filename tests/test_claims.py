@@ -115,6 +115,8 @@ def test_unknown_names_leave_a_claim_undecided(tmp_path):
     # checks first, then caveats, each named once
     assert d.verdict == ("undecided: unknown design no-such-design; unknown "
                          "property no-such-property; unknown scenario nowhere")
+    d = decide(write(tmp_path, model(design="task-struct:nope"), "switch"))
+    assert d.verdict.startswith("undecided: design task-struct has no switch 'nope'")
 
 
 def test_a_verdict_cannot_be_written_in_a_claim_file(tmp_path):
