@@ -170,3 +170,17 @@ def test_bad_input_is_one_line_and_exit_2(capsys, argv):
     status, out, err = run(capsys, *argv)
     assert status == 2 and out == ""
     assert len(err.strip().splitlines()) == 1
+
+
+def test_json_carries_verdict_checks_and_evidence(capsys):
+    import json
+
+    status, out, _ = run(capsys, "claims", "04-process-context", "07-bpf-interleave",
+                         "--format", "json")
+    doc = json.loads(out)
+    assert status == 0 and doc["command"] == "claims" and doc["kernel"] is None
+    first, second = doc["claims"]
+    assert (first["name"], first["verdict"]) == ("04-process-context", "refuted")
+    assert [c["met"] for c in first["checks"]] == [True, False]
+    assert first["evidence"]["result"]["depth"] == 5
+    assert second["verdict"] == "confirmed"

@@ -148,3 +148,17 @@ def test_a_variant_keeps_its_switches_on():
     assert got.choice == Choice(got.choice.design, frozenset({"bpf_output"}),
                                 "shared-storage")
     assert got.minimal == [frozenset()]
+
+
+def test_json_names_the_sets_and_the_survivor(capsys):
+    import json
+
+    status, out, _ = run(capsys, "mitigate", "shared-storage", "--scenario", "bpf-fentry",
+                         "--format", "json")
+    doc = json.loads(out)
+    assert status == 1 and doc["command"] == "mitigate"
+    assert doc["fixed"] == {"bpf_output": True} and doc["minimal"] == []
+    assert [t["switches"] for t in doc["trials"]] == [
+        [], ["in_task"], ["save_restore"], ["in_task", "save_restore"]]
+    assert doc["survivor"]["scenario"] == "bpf-fentry"
+    assert doc["survivor"]["depth"] == len(doc["survivor"]["trace"]) == 5

@@ -24,6 +24,8 @@ def add_parser(sub) -> None:
                    help="a kernel tree, for the claims decided by churn figures")
     p.add_argument("--engine", default="explicit",
                    help="explicit (default), z3, or both")
+    p.add_argument("--format", choices=("text", "json"), default="text",
+                   help="plain text for mail (72 columns) or JSON")
     p.add_argument("--full", action="store_true",
                    help="show every check's counterexample, not only the evidence")
     p.set_defaults(func=run)
@@ -48,7 +50,10 @@ def run(args: argparse.Namespace) -> int:
                              "or give a file path)")
     loaded = [claims.load(p) for p in (chosen or list(shipped.values()))]
     decisions = claims.decide_all(loaded, args.kernel, args.engine)
-    sys.stdout.write(text(decisions, args.kernel, args.engine, args.full))
+    if args.format == "json":
+        sys.stdout.write(as_json(decisions, args.kernel, args.engine))
+    else:
+        sys.stdout.write(text(decisions, args.kernel, args.engine, args.full))
     return 0
 
 
@@ -99,3 +104,38 @@ def text(decisions, kernel: str | None, engine: str, full: bool = False) -> str:
         f"{tally[k]} {k}" for k in ("confirmed", "confirmed with a caveat", "refuted",
                                      "undecided")), "", "  ")
     return "\n".join(lines) + "\n"
+
+
+def as_json(decisions, kernel: str | None, engine: str) -> str:
+    """The ledger for tools: per claim its checks as computed, the verdict
+    and the evidence (a model check's result as ``check --format json``)."""
+    import json
+
+    from .. import __version__
+    from ..report import result_json
+
+    def outcome(check, o) -> dict:
+        item = {"role": check.role, "check": check.label(), "expect": check.wanted(),
+                "note": check.note}
+        if o is not None:
+            item.update(got=o.got, met=o.met)
+            if o.listed:
+                item["functions"] = list(o.listed)
+        return item
+
+    out = []
+    for d in decisions:
+        c = d.claim
+        done = {id(o.check): o for o in d.outcomes}
+        item = {"name": c.name, "author": c.author, "date": c.date, "quote": c.quote,
+                "question": c.question, "verdict": d.verdict,
+                "checks": [outcome(k, done.get(id(k))) for k in c.checks + c.caveats]}
+        e = d.evidence
+        if e is not None and not d.verdict.startswith("undecided"):
+            item["evidence"] = outcome(e.check, e)
+            if e.result is not None:
+                item["evidence"]["result"] = result_json(e.result)
+        out.append(item)
+    doc = {"einval": __version__, "command": "claims", "engine": engine,
+           "kernel": kernel, "claims": out}
+    return json.dumps(doc, indent=2) + "\n"

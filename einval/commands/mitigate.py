@@ -25,6 +25,8 @@ def add_parser(sub) -> None:
                    help="only these properties (repeatable; default: all shipped)")
     p.add_argument("--engine", default="explicit",
                    help="explicit, z3, or both (fails loudly if they disagree)")
+    p.add_argument("--format", choices=("text", "json"), default="text",
+                   help="plain text for mail (72 columns) or JSON")
     p.set_defaults(func=run)
 
 
@@ -39,8 +41,9 @@ def run(args: argparse.Namespace) -> int:
     props = ([catalog.property_(p) for p in dict.fromkeys(args.property)]
              if args.property else catalog.properties())
     answer = mitigate(choice, scenarios, props, args.engine, runner.Progress())
-    sys.stdout.write(text(answer, [s.name for s in scenarios], [p.name for p in props],
-                          args.engine))
+    names = [s.name for s in scenarios], [p.name for p in props]
+    render = as_json if args.format == "json" else text
+    sys.stdout.write(render(answer, *names, args.engine))
     return EXIT_SOME if answer.minimal else EXIT_NONE
 
 
@@ -121,3 +124,27 @@ def text(answer, scenarios: list[str], props: list[str], engine: str) -> str:
         for r in everything.failing:
             lines += wrap(f"{r.property} in {r.scenario}: {r.verdict}", "  ", "    ")
     return "\n".join(lines) + "\n"
+
+
+def as_json(answer, scenarios: list[str], props: list[str], engine: str) -> str:
+    """The same answer for tools: every set tried, what failed, the minimal
+    sets, and the surviving counterexample (as ``check --format json``)."""
+    import json
+
+    from .. import __version__
+    from ..report import result_json
+
+    survivor = None if answer.minimal else answer.survivor()
+    doc = {
+        "einval": __version__, "command": "mitigate", "design": answer.choice.name,
+        "engine": engine, "scenarios": scenarios, "properties": props,
+        "mitigations": answer.mitigations,
+        "fixed": {n: n in answer.choice.switches for n in answer.fixed},
+        "trials": [{"switches": sorted(t.switches), "suffices": t.suffices,
+                    "failing": [{"scenario": r.scenario, "property": r.property,
+                                 "verdict": r.verdict.kind} for r in t.failing]}
+                   for t in answer.trials],
+        "minimal": [sorted(m) for m in answer.minimal],
+        "survivor": result_json(survivor) if survivor is not None else None,
+    }
+    return json.dumps(doc, indent=2) + "\n"
