@@ -162,3 +162,11 @@ def test_json_names_the_sets_and_the_survivor(capsys):
         [], ["in_task"], ["save_restore"], ["in_task", "save_restore"]]
     assert doc["survivor"]["scenario"] == "bpf-fentry"
     assert doc["survivor"]["depth"] == len(doc["survivor"]["trace"]) == 5
+
+
+def test_a_bound_reached_everywhere_is_unknown_not_none(capsys):
+    status, out, _ = run(capsys, "mitigate", "task-struct", "--scenario", "nested-call",
+                         "--max-states", "3")
+    assert status == 3
+    assert "no set of switches is shown to suffice" in out
+    assert "state bound 3 reached" in out

@@ -4,7 +4,8 @@ Prints one row per set of mitigations tried (what still fails, or
 ``holds``), then the minimal sufficing sets with each switch's sentence,
 or, when none suffices, the shortest counterexample that survives with
 every mitigation on.  Exit 0 when some set suffices, 1 when none does,
-2 on bad input.
+2 on bad input, 3 when none is shown to suffice but with every switch on
+nothing is violated either (a bound was reached: unknown).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-EXIT_SOME, EXIT_NONE = 0, 1
+EXIT_SOME, EXIT_NONE, EXIT_UNKNOWN = 0, 1, 3
 
 
 def add_parser(sub) -> None:
@@ -27,6 +28,10 @@ def add_parser(sub) -> None:
                    help="explicit, z3, or both (fails loudly if they disagree)")
     p.add_argument("--format", choices=("text", "json"), default="text",
                    help="plain text for mail (72 columns) or JSON")
+    p.add_argument("--max-states", type=int, metavar="N",
+                   help="override the scenarios' state bound")
+    p.add_argument("--max-depth", type=int, metavar="N",
+                   help="override the scenarios' depth bound")
     p.set_defaults(func=run)
 
 
@@ -38,13 +43,17 @@ def run(args: argparse.Namespace) -> int:
     choice = catalog.design(args.design)
     scenarios = ([catalog.scenario(s) for s in dict.fromkeys(args.scenario)]
                  if args.scenario else catalog.scenarios())
+    scenarios = [runner.with_bounds(s, args.max_states, args.max_depth)
+                 for s in scenarios]
     props = ([catalog.property_(p) for p in dict.fromkeys(args.property)]
              if args.property else catalog.properties())
     answer = mitigate(choice, scenarios, props, args.engine, runner.Progress())
     names = [s.name for s in scenarios], [p.name for p in props]
     render = as_json if args.format == "json" else text
     sys.stdout.write(render(answer, *names, args.engine))
-    return EXIT_SOME if answer.minimal else EXIT_NONE
+    if answer.minimal:
+        return EXIT_SOME
+    return EXIT_NONE if answer.survivor() is not None else EXIT_UNKNOWN
 
 
 def plural(n: int, word: str) -> str:
@@ -86,8 +95,9 @@ def text(answer, scenarios: list[str], props: list[str], engine: str) -> str:
         else:
             bad = trial.failing
             first = bad[0]
+            kind = "" if first.verdict.kind == "violated" else ", unknown"
             verdict = (f"{len(bad)}/{len(trial.results)} fail ({first.scenario} "
-                       f"{first.property})")
+                       f"{first.property}{kind})")
         if stacked:
             lines += wrap(name, "", "  ") + wrap(verdict, "    ", "      ")
         else:
@@ -109,10 +119,10 @@ def text(answer, scenarios: list[str], props: list[str], engine: str) -> str:
     everything = answer.everything
     on = (f"with {set_name(everything.switches)} on" if everything.switches
           else "with no switch to turn on")
-    lines += wrap(f"no set of switches suffices: {on}, "
-                  f"{len(everything.failing)} of {len(everything.results)} checks "
-                  "still fail", "", "  ")
     survivor = answer.survivor()
+    lines += wrap(f"no set of switches {'suffices' if survivor else 'is shown to suffice'}"
+                  f": {on}, {len(everything.failing)} of {len(everything.results)} "
+                  f"checks {'still fail' if survivor else 'are unknown'}", "", "  ")
     if survivor is not None:
         trace = survivor.verdict.trace
         lines.append("")
