@@ -384,8 +384,11 @@ def decide(claim: Claim, models: Models, tree: Tree | None) -> Decision:
         return Decision(claim, "undecided: " + "; ".join(lacking))
     if tree is None and any(c.is_figure for c in entries):
         return Decision(claim, "undecided: needs a kernel tree (--kernel TREE)")
-    outcomes = [figure_outcome(c, tree) if c.is_figure and tree is not None
-                else model_outcome(c, models) for c in entries]
+    try:
+        outcomes = [figure_outcome(c, tree) if c.is_figure and tree is not None
+                    else model_outcome(c, models) for c in entries]
+    except InputError as err:  # a function the tree lacks, no path to it
+        return Decision(claim, f"undecided: {err}")
     for o in outcomes:
         if o.result is not None and o.result.verdict.kind not in VERDICTS:
             return Decision(claim, f"undecided: {o.check.label()}: {o.got}", outcomes, o)

@@ -184,3 +184,10 @@ def test_json_carries_verdict_checks_and_evidence(capsys):
     assert [c["met"] for c in first["checks"]] == [True, False]
     assert first["evidence"]["result"]["depth"] == 5
     assert second["verdict"] == "confirmed"
+
+
+def test_a_function_the_tree_lacks_leaves_the_claim_undecided(tmp_path):
+    path = write(tmp_path, '[[check]]\nfigure = "path"\ndesign = "attr"\n'
+                 'target = "no_such_function_here"\nexpect = "> 0"\n')
+    d = decide(path, KTREE61)
+    assert d.verdict.startswith("undecided: ") and "no_such_function_here" in d.verdict
