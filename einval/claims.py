@@ -317,7 +317,7 @@ class Tree:
         """Every path from the entry to ``target`` (via ``command``)."""
         from .churn import analysis, callgraph
 
-        key = callgraph.lookup(self.graph, target)
+        key = callgraph.lookup(self.graph, target, "target")
         chain = analysis.chain(self.graph, key, command=command)
         if not chain.routes:
             raise InputError(f"no path from {self.graph.entry} to {target}"
