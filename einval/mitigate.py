@@ -83,6 +83,13 @@ class Mitigation:
                                        r.property))
 
 
+def fails_in_every_set(mitigation: Mitigation, result: Result) -> bool:
+    """Whether ``result``'s check fails under every set tried: then the
+    counterexample survives whatever is switched on, not just all of it."""
+    return all(any((r.scenario, r.property) == (result.scenario, result.property)
+                   for r in t.failing) for t in mitigation.trials)
+
+
 def subsets(names: Sequence[str]) -> list[frozenset[str]]:
     """Every subset of ``names``, smallest first, then in name order."""
     return [frozenset(c) for size in range(len(names) + 1)

@@ -66,6 +66,7 @@ def set_name(switches) -> str:
 
 def text(answer, scenarios: list[str], props: list[str], engine: str) -> str:
     """The report, 72 columns."""
+    from ..mitigate import fails_in_every_set
     from ..report import footnote_trace, wrap
 
     design = answer.choice.design
@@ -126,9 +127,11 @@ def text(answer, scenarios: list[str], props: list[str], engine: str) -> str:
     if survivor is not None:
         trace = survivor.verdict.trace
         lines.append("")
+        when = ("whatever is switched on" if fails_in_every_set(answer, survivor)
+                else "with every switch on")
         lines += wrap(f"{answer.choice.name} violates {survivor.property} in "
-                      f"{survivor.scenario} whatever is switched on; shortest "
-                      f"counterexample, {len(trace.steps)} steps:", "", "  ")
+                      f"{survivor.scenario} {when}; shortest counterexample, "
+                      f"{len(trace.steps)} steps:", "", "  ")
         lines += footnote_trace(trace)
     else:
         for r in everything.failing:
