@@ -394,16 +394,22 @@ def decide(claim: Claim, models: Models, tree: Tree | None) -> Decision:
             return Decision(claim, f"undecided: {o.check.label()}: {o.got}", outcomes, o)
     mine = outcomes[:len(claim.checks)]
     caveats = outcomes[len(claim.checks):]
-    wrong = next((o for o in mine if not o.met), None)
-    if wrong is not None:
-        return Decision(claim, "refuted", outcomes, wrong)
-    caveat = next((o for o in caveats if o.met), None)
-    if caveat is not None:
-        return Decision(claim, "confirmed with a caveat", outcomes, caveat)
-    shown = [o for o in mine if o.result is not None and o.result.verdict.trace]
-    evidence = min(shown, key=lambda o: len(o.result.verdict.trace.steps)) \
-        if shown else mine[0]
-    return Decision(claim, "confirmed", outcomes, evidence)
+    wrong = [o for o in mine if not o.met]
+    if wrong:
+        return Decision(claim, "refuted", outcomes, shortest(wrong))
+    qualified = [o for o in caveats if o.met]
+    if qualified:
+        return Decision(claim, "confirmed with a caveat", outcomes, shortest(qualified))
+    return Decision(claim, "confirmed", outcomes, shortest(mine))
+
+
+def shortest(outcomes: Sequence[Outcome]) -> Outcome:
+    """The evidence to show: the shortest counterexample among them, else
+    the first in file order (a figure)."""
+    traced = [o for o in outcomes if o.result is not None and o.result.verdict.trace]
+    if not traced:
+        return outcomes[0]
+    return min(traced, key=lambda o: len(o.result.verdict.trace.steps))
 
 
 def decide_all(claims: Sequence[Claim], kernel: str | None = None,
