@@ -192,3 +192,17 @@ def test_a_function_the_tree_lacks_leaves_the_claim_undecided(tmp_path):
                  'target = "no_such_function_here"\nexpect = "> 0"\n')
     d = decide(path, KTREE61)
     assert d.verdict.startswith("undecided: ") and "no_such_function_here" in d.verdict
+
+
+def test_a_new_claim_is_a_file_in_the_catalogue(capsys, tmp_path, monkeypatch):
+    top = Path(catalog.root())
+    for kind in ("models", "properties", "scenarios"):
+        (tmp_path / kind).symlink_to(top / kind)
+    (tmp_path / "claims").mkdir()
+    write(tmp_path / "claims", model(scenario="one-thread", expect="holds"), "99-new")
+    monkeypatch.setenv("EINVAL_CATALOGUE", str(tmp_path))
+    status, out, _ = run(capsys, "claims")
+    assert status == 0
+    assert "[99-new] A. Person, 2020-07-20" in out
+    assert out.rstrip().endswith("1 claim: 1 confirmed, 0 confirmed with a caveat, "
+                                 "0 refuted, 0 undecided")

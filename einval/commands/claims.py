@@ -63,7 +63,8 @@ def text(decisions, kernel: str | None, engine: str, full: bool = False) -> str:
 
     tree = f"kernel tree {kernel}" if kernel else \
         "no kernel tree (churn figures not computed; --kernel TREE)"
-    lines = wrap(f"einval claims: {len(decisions)} claims of the bpf logging thread "
+    count = f"{len(decisions)} claim" + ("" if len(decisions) == 1 else "s")
+    lines = wrap(f"einval claims: {count} of the bpf logging thread "
                  f"of July 2020; engine {engine}; {tree}", "", "  ")
     for d in decisions:
         c = d.claim
@@ -100,7 +101,7 @@ def text(decisions, kernel: str | None, engine: str, full: bool = False) -> str:
             lines += wrap("functions: " + ", ".join(e.listed), "    ", "      ")
     tally = Counter(d.verdict.split(":")[0] for d in decisions)
     lines.append("")
-    lines += wrap(f"{len(decisions)} claims: " + ", ".join(
+    lines += wrap(f"{count}: " + ", ".join(
         f"{tally[k]} {k}" for k in ("confirmed", "confirmed with a caveat", "refuted",
                                      "undecided")), "", "  ")
     return "\n".join(lines) + "\n"
