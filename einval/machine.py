@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from .context import USER, Context
+from .context import SYSCALL, USER, Context
 from .lang import TRUE, And, Expr, ExprLike, If, Not, Or, Var, lift
 from .model import Domain, Updates, when
 from .writers import CALL, Writer
@@ -311,6 +311,20 @@ def place_all(world: World, program: Program) -> None:
                 program.instructions[index].act(site)
 
 
+
+
+def add_caller(world: World, piece: Any, task: int | None, *, goroutine: bool = False
+               ) -> tuple[Any, Program]:
+    """A user thread (1:1, or a goroutine when ``task`` is None) making
+    ``piece.calls`` calls that take the scenario's path: its thread, its
+    frame, its program (placed by ``piece.placements``), its calls."""
+    thread = world.add_thread(piece.name, task, goroutine=goroutine)
+    frame = world.frame(piece.name, thread.index)
+    program = world.add_program(Program(
+        piece.name, lambda: piece.placements(world), piece.name, thread.index))
+    make_calls(world, program, piece.name, piece.calls, world.scenario.path,
+               SYSCALL, thread=thread.index, frame=frame.index)
+    return thread, program
 
 
 def make_calls(world: World, program: Program, caller: str, count: int,

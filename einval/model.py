@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from .lang import BOOL, INT, Expr, ExprLike, If, Var, lift
+from .lang import BOOL, INT, Expr, ExprLike, If, Op, Var, lift
 
 
 @dataclass(frozen=True)
@@ -129,6 +129,25 @@ class Check:
     witness: Condition
 
 
+@dataclass(frozen=True)
+class Settle:
+    """Observations that are final once ``trigger`` holds.
+
+    The world promises that once ``trigger`` holds, the variables ``reset``
+    never change again (a call's observations after its caller has read
+    the explanation: the call has returned, its retrieval is over).  A
+    check reading them can then be judged on the transition that makes
+    ``trigger`` true, and a search may store the state with them back at
+    their initial values: SPIN judges such a property in the atomic step of
+    the retrieval and keeps nothing.  ``sound_settles`` checks the rest
+    of what that needs, on the model itself.
+    """
+
+    label: str
+    trigger: Expr
+    reset: tuple[int, ...]
+
+
 @dataclass
 class Model:
     """The ground transition system of one design in one scenario."""
@@ -140,6 +159,7 @@ class Model:
     views: list[View] = field(default_factory=list)
     max_states: int | None = None
     max_depth: int | None = None
+    settled: list[Settle] = field(default_factory=list)
 
     def initial_state(self) -> tuple[int, ...]:
         return tuple(v.init for v in self.variables)
@@ -161,6 +181,7 @@ class ModelBuilder:
         self._actions: list[Action] = []
         self._views: list[View] = []
         self._checks: list[Check] = []
+        self._settled: list[Settle] = []
 
     # -- state -------------------------------------------------------------
     def var(
@@ -245,6 +266,11 @@ class ModelBuilder:
     def add_check(self, check: Check) -> None:
         self._checks.append(check)
 
+    def settle(self, label: str, trigger: ExprLike, reset: Iterable[Var]) -> None:
+        """Declare observations final once ``trigger`` holds (``Settle``)."""
+        self._settled.append(Settle(label, lift(trigger),
+                                    tuple(sorted(v.index for v in reset))))
+
     def build(self, max_states: int | None = None, max_depth: int | None = None) -> Model:
         return Model(
             self.name,
@@ -254,4 +280,44 @@ class ModelBuilder:
             list(self._views),
             max_states,
             max_depth,
+            sound_settles(self._variables, self._actions, self._checks, self._settled),
         )
+
+
+def sound_settles(variables: Sequence[Variable], actions: Sequence[Action],
+                  checks: Sequence[Check], settles: Sequence[Settle]) -> list[Settle]:
+    """The declared settles that resetting cannot make the search see wrong.
+
+    A settle is kept only if (1) no guard reads its variables, and no
+    update of another variable does, so states that differ only in them
+    have the same futures (and the same shortest paths); (2) every
+    condition that reads any of them reads nothing else but them and
+    frozen variables, so its value on a settled state is fixed when the
+    trigger first holds; a witness, being "true somewhere", may be an
+    ``or`` whose operands each obey that rule; (3) its trigger reads only
+    its own variables.  The world's promise (they never change after the trigger)
+    is the one part this cannot see: ``World`` declares settles only for
+    what it writes itself.
+    """
+    from .lang import variables_of
+
+    frozen = {v.index for v in variables if v.frozen}
+    kept = []
+    for settle in settles:
+        mine = set(settle.reset)
+        if not set(variables_of(settle.trigger)) <= mine:
+            continue
+        if any(mine & set(variables_of(a.guard)) for a in actions):
+            continue
+        if any(i not in mine and mine & set(variables_of(e))
+               for a in actions for i, e in a.updates):
+            continue
+        exprs = [c.expr for check in checks for c in check.always]
+        for check in checks:
+            w = check.witness.expr
+            exprs += list(w.args) if isinstance(w, Op) and w.op == "or" else [w]
+        if any(mine & set(variables_of(e)) and not set(variables_of(e)) <= mine | frozen
+               for e in exprs):
+            continue
+        kept.append(settle)
+    return kept

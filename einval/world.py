@@ -232,6 +232,17 @@ class World:
         emitted = self.emitted(call)
         return {emitted: emitted + 1}
 
+    def settle_observations(self) -> None:
+        """A call's observations are final once its caller has read the
+        explanation: it has returned (no more emits, ``failed`` is set) and
+        its retrieval is over (``retrieved`` is set by the last read, and
+        nothing else writes its copy).  The model may judge them then and
+        forget them (``model.Settle``)."""
+        for call in self.writers.calls():
+            observed = [*self.got(call), self.emitted(call), self.failed(call),
+                        self.retrieved(call)]
+            self.builder.settle(str(call), self.retrieved(call), observed)
+
     def witness_failed_and_retrieved(self) -> Condition:
         return Condition(
             "some call fails and its caller retrieves the explanation",
@@ -303,5 +314,6 @@ def build(scenario: Scenario, design: type[Design] | Choice,
         piece.actions(world)
     for prop_cls in properties:
         world.builder.add_check(prop_cls().check(world))
+    world.settle_observations()
     return world.builder.build(scenario.max_states, scenario.max_depth), world
 

@@ -78,15 +78,19 @@ class BpfProgram(Piece):
         return (NestedCall if self.nests else FentryRun)(self, args, where)
 
 
-class FentryRun(Step):
-    """The program runs at its attach point inside the call."""
-
-    summary = "a tracing program runs inside the call and writes output"
+class ProgramStep(Step):
+    """A path word that is the name of a ``[[bpf_program]]``."""
 
     def __init__(self, program: BpfProgram, args: list[str], where: Where):
         self.keyword = program.name
         super().__init__(args, where)
         self.program = program
+
+
+class FentryRun(ProgramStep):
+    """The program runs at its attach point inside the call."""
+
+    summary = "a tracing program runs inside the call and writes output"
 
     def instructions(self, world, program, call, number):
         prog = self.program
@@ -104,15 +108,10 @@ class FentryRun(Step):
         return f"{self.program.name} does not run in {call}"
 
 
-class NestedCall(Step):
+class NestedCall(ProgramStep):
     """BPF_PROG_TEST_RUN runs a syscall program, which calls bpf_sys_bpf()."""
 
     summary = "a syscall program's nested bpf_sys_bpf() call"
-
-    def __init__(self, program: BpfProgram, args: list[str], where: Where):
-        self.keyword = program.name
-        super().__init__(args, where)
-        self.program = program
 
     def register(self, world, call, number):
         prog, outer = self.program, call.ctx

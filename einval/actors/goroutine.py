@@ -23,9 +23,8 @@ Ms are fixed: the runtime may start new ones, which the model leaves out
 
 from __future__ import annotations
 
-from ..context import SYSCALL
 from ..lang import Const, Not
-from ..machine import Placement, Program, make_calls
+from ..machine import Placement, add_caller
 from ..model import Domain
 from ..pieces import Piece
 from ..schema import Bool, Int, Name, Ref
@@ -81,12 +80,7 @@ class Goroutine(Piece):
     def register(self, world):
         me = world.of(self)
         me.ms = [world.of(m).task for m in world.scenario.entries("os_thread")]
-        me.thread = world.add_thread(self.name, None, goroutine=True)
-        frame = world.frame(self.name, me.thread.index)
-        me.program = world.add_program(Program(
-            self.name, lambda: self.placements(world), self.name, me.thread.index))
-        make_calls(world, me.program, self.name, self.calls, world.scenario.path,
-                   SYSCALL, thread=me.thread.index, frame=frame.index)
+        me.thread, me.program = add_caller(world, self, None, goroutine=True)
 
     def declare(self, world):
         me, b = world.of(self), world.builder

@@ -11,9 +11,8 @@ when a ``[[migrate]]`` event says so.
 
 from __future__ import annotations
 
-from ..context import SYSCALL
 from ..lang import TRUE
-from ..machine import Placement, Program, make_calls
+from ..machine import Placement, add_caller
 from ..pieces import Piece
 from ..schema import Int, Name
 
@@ -34,12 +33,7 @@ class Thread(Piece):
         index = world.scenario.entries(self.table).index(self)
         cpu = self.cpu if self.cpu is not None else index % world.cpus
         me.task = world.add_task(self.name, cpu)
-        me.thread = world.add_thread(self.name, me.task)
-        frame = world.frame(self.name, me.thread.index)
-        me.program = world.add_program(Program(
-            self.name, lambda: self.placements(world), self.name, me.thread.index))
-        make_calls(world, me.program, self.name, self.calls, world.scenario.path,
-                   SYSCALL, thread=me.thread.index, frame=frame.index)
+        me.thread, me.program = add_caller(world, self, me.task)
 
     def placements(self, world):
         task = world.of(self).task

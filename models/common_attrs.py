@@ -1,0 +1,48 @@
+"""``BPF_COMMON_ATTRS``, as merged in bpf-next in 2026.
+
+Source: DOMAIN.md ("merged in 2026 as BPF_COMMON_ATTRS (bit 16 in
+``cmd``, 4th/5th args, ``struct bpf_common_attr {log_buf, log_size,
+log_level, log_true_size}``), threaded explicitly into map_create,
+prog_load, btf_load; nested ``bpf_sys_bpf`` calls get no log"), the
+descendant of Andrii's proposal #1 as Alexei spelled it out on 20 July
+2020 ("a bit in 'int cmd' would need to be burned to indicate that 4th
+arg is there. Probably size of the arg needs to be passed either as 5th
+arg").
+
+Unlike ``4th-arg`` (the 2020 proposal, usable "from any of the BPF
+commands"), the merged form reaches only the commands it is threaded
+into: an error site in the command switch (``unknown_cmd``) is not one
+of them, so it logs nothing.  The log is user memory of this call (keyed
+by the caller's frame), passed as a parameter: no task, goroutine or CPU
+is involved.  ``bpf_sys_bpf`` takes three arguments, so nested calls and
+interrupts have no log; the kernel caller ``kern_sys_bpf`` neither.
+"""
+
+from einval.design import Design
+from einval.steps.unknown_cmd import DISPATCH
+
+
+class CommonAttrs(Design):
+    name = "common-attrs"
+    summary = "BPF_COMMON_ATTRS (2026): cmd bit + 4th/5th args, explicit threading"
+    order = 15
+    churn = "explicit"
+
+    def declare(self):
+        self.log = self.world.buffers("common_log", owner="frame")
+
+    def buffer(self, ctx):
+        """The common attr's log_buf if this code has it in hand, or NULL."""
+        if (ctx.call is None or ctx.depth > 0 or ctx.frame is None
+                or ctx.kind == DISPATCH):
+            return self.log.ref(None)
+        return self.log.ref(ctx.frame)
+
+    def syscall_entry(self, ctx):
+        return self.log.clear(self.buffer(ctx))
+
+    def emit(self, ctx, tag):
+        return self.log.append(self.buffer(ctx), tag)
+
+    def retrieve(self, ctx):
+        return self.log.contents(self.log.ref(ctx.frame))
