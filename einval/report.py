@@ -182,22 +182,48 @@ def cells(results: Sequence[Result]) -> tuple[list[str], list[str], dict]:
 
 def matrix_lines(designs: list[str], properties: list[str], table: dict,
                  churn: dict | None = None) -> list[str]:
+    """The design x property table in 72 columns: when it is too wide, the
+    columns are split over several tables, each with the design column;
+    headings are the property names, or P1, P2... with a legend when one
+    name alone would not fit."""
     extra = ["protos", "sites"] if churn is not None else []
-    heads = ["design"] + properties + extra
-    rows = [[d] + [table[d, p].text for p in properties] + _churn_cells(churn, d)
-            for d in designs]
-    widths = [max(len(row[i]) for row in [heads] + rows) for i in range(len(heads))]
+    cells_of = {d: [table[d, p].text for p in properties] for d in designs}
+
+    def width(heads: list[str], columns: list[int]) -> int:
+        rows = [[d] + [cells_of[d][i] for i in columns] for d in designs]
+        widths = [max(len(r[k]) for r in [heads] + rows) for k in range(len(heads))]
+        return sum(widths) + 2 * (len(widths) - 1)
+
+    everything = list(range(len(properties)))
+    heads = list(properties)
     legend: list[str] = []
-    if sum(widths) + 2 * (len(widths) - 1) > WIDTH:
-        heads = ["design"] + [f"P{i + 1}" for i in range(len(properties))] + extra
+    if any(width(["design", heads[i]], [i]) + 16 * bool(extra) > WIDTH for i in everything):
+        heads = [f"P{i + 1}" for i in everything]
         legend = [f"P{i + 1} = {p}" for i, p in enumerate(properties)]
-        widths = [max(len(row[i]) for row in [heads] + rows) for i in range(len(heads))]
+    groups: list[list[int]] = [[]]
+    for i in everything:
+        trial = groups[-1] + [i]
+        if groups[-1] and width(["design", *[heads[k] for k in trial]], trial) \
+                + (16 if extra else 0) > WIDTH:
+            groups.append([i])
+        else:
+            groups[-1] = trial
+    out: list[str] = []
+    for number, group in enumerate(groups):
+        last = number == len(groups) - 1
+        cols = ["design"] + [heads[k] for k in group] + (extra if last else [])
+        rows = [[d] + [cells_of[d][k] for k in group] + (_churn_cells(churn, d)
+                                                         if last else [])
+                for d in designs]
+        widths = [max(len(r[k]) for r in [cols] + rows) for k in range(len(cols))]
 
-    def line(cols: list[str]) -> str:
-        return "  ".join(c.ljust(w) for c, w in zip(cols, widths)).rstrip()
+        def line(values: list[str], widths=widths) -> str:
+            return "  ".join(c.ljust(w) for c, w in zip(values, widths)).rstrip()
 
-    out = [line(heads), line(["-" * w for w in widths])]
-    out += [line(row) for row in rows]
+        if out:
+            out.append("")
+        out += [line(cols), line(["-" * w for w in widths])]
+        out += [line(row) for row in rows]
     return out + legend
 
 
