@@ -203,6 +203,21 @@ def scenario(name: str) -> Scenario:
     return _load(folder("scenarios") / f"{name}.toml", f"scenarios/{name}.toml")
 
 
+# -- claims -----------------------------------------------------------------
+def claims_folder() -> Path:
+    """The claim files of ``einval claims``: ``claims/`` beside the other
+    folders (``EINVAL_CATALOGUE``, a checkout), else the copy installed as
+    ``einval/claims_data`` (``einval/claims.py`` is the code reading them).
+    A catalogue copy without claims uses the ones shipped."""
+    top = root()
+    if (top / "claims").is_dir():
+        return top / "claims"
+    checkout = PACKAGE.parent
+    if (checkout / "pyproject.toml").is_file() and (checkout / "claims").is_dir():
+        return checkout / "claims"
+    return PACKAGE / "claims_data"
+
+
 def _load(path: Path, source: str) -> Scenario:
     try:
         data = path.read_bytes()

@@ -32,10 +32,16 @@ if TYPE_CHECKING:  # pragma: no cover
 
 @dataclass(frozen=True)
 class Switch:
-    """A mitigation a design may turn on: what it means on, and off."""
+    """A mitigation a design may turn on: what it means on, and off.
+
+    ``hazard``: turning it on is not a mitigation but an idea under test
+    (a variant such as shared storage), so ``einval mitigate`` leaves it
+    as the design has it instead of trying it as a repair.
+    """
 
     on: str
     off: str
+    hazard: bool = False
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,15 @@ Switch ``save_restore``: signal handlers save the registered buffer on
 entry and restore it before returning, the convention C code follows for
 ``errno`` (DOMAIN.md: a per-thread last error "has errno's hazard ...
 without errno's save/restore convention").
+
+Switch ``in_task``: the error site fills the registered buffer only when
+``in_task()``: ``current`` in hardirq, softirq and NMI context is the
+interrupted task, whose registration an interrupt must not use.
+
+Switch ``outer_only``: only a call from user space touches the
+registered buffer; a nested ``bpf_sys_bpf()`` call (its attr is a kernel
+pointer, ``bpfptr_is_kernel()``) neither clears nor fills it, as the
+2026 ``BPF_COMMON_ATTRS`` gives nested calls no log.
 """
 
 from einval.design import Design, Switch
@@ -30,6 +39,12 @@ class StatefulRegister(Design):
         "save_restore": Switch(
             "signal handlers save and restore the registered buffer (like errno)",
             "signal handlers leave the registered buffer as their calls left it"),
+        "in_task": Switch(
+            "the error site fills the registered buffer only in task context",
+            "the error site fills current's registered buffer in any context"),
+        "outer_only": Switch(
+            "a nested bpf_sys_bpf() call leaves the registered buffer alone",
+            "a nested bpf_sys_bpf() call clears and fills the registered buffer"),
     }
 
     def declare(self):
@@ -44,10 +59,18 @@ class StatefulRegister(Design):
         return f"registers its log buffer (before {call})"
 
     def syscall_entry(self, ctx):
-        return self.log.clear(self.registered.at(ctx.task))
+        clear = self.log.clear(self.registered.at(ctx.task))
+        if ctx.depth == 0:
+            return clear
+        return self.when(self.switch("outer_only"), {}, clear)
 
     def emit(self, ctx, tag):
-        return self.log.append(self.registered.at(ctx.task), tag)
+        write = self.log.append(self.registered.at(ctx.task), tag)
+        if ctx.depth > 0:
+            write = self.when(self.switch("outer_only"), {}, write)
+        if ctx.in_task:
+            return write
+        return self.when(self.switch("in_task"), {}, write)
 
     def retrieve(self, ctx):
         return self.log.contents(self.log.ref(ctx.thread))

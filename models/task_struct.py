@@ -43,7 +43,7 @@ class TaskStructPointer(Design):
             "a nested bpf() call resets current's log pointer"),
         "bpf_output": Switch(
             "BPF programs write through the same task pointer",
-            "BPF programs have storage of their own"),
+            "BPF programs have storage of their own", hazard=True),
     }
     variants = {"shared-storage": ("bpf_output",)}
 
