@@ -191,3 +191,20 @@ def test_generated_scenarios_give_the_same_verdicts_with_symmetry(text, design):
 @given(symmetric_texts(), st.sampled_from(DESIGNS))
 def test_generated_scenarios_give_the_same_verdicts_with_symmetry_long(text, design):
     check_case(text, design)
+
+
+def test_traces_are_rebuilt_even_from_successors_that_are_not_symmetric():
+    """A broken engine (fault injection drops transitions) still gets real
+    traces, so the cross-check can show the disagreement."""
+    from einval.search import compile as compiled
+    from einval.search import core
+
+    model = model_of(GO.format(c1=1, c2=1), "stateful-get")
+    successors = compiled.compile_successors(model)
+    canon = symmetry.canonicaliser(model, True)
+    ex = core.search(model, lambda s: successors(s)[:1], canon=canon)
+    assert len(ex.states) > 5
+    for index in range(len(ex.states)):
+        trace = ex.trace(index)
+        assert canon(bytes(trace.final)) == ex.states[index]
+        assert len(trace.steps) == ex.depth[index]

@@ -24,6 +24,7 @@ from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from ..lang import evaluate
 from ..model import Check, Model
 from ..verdict import Trace
 from .compile import State, Successors, compile_condition, frozen_values, pack
@@ -100,15 +101,29 @@ class Exploration:
         actions = []
         for index in path[1:]:
             wanted = self.states[index]
-            for number, nxt in self.successors(current):
-                if canon(nxt) == wanted:
-                    actions.append(number)
-                    current = nxt
-                    break
-            else:  # pragma: no cover - would be a broken symmetry
-                raise AssertionError(f"{self.model.name}: no successor reaches "
-                                     f"state {index} of the path")
+            found = next(((n, t) for n, t in self.successors(current) if canon(t) == wanted),
+                         None)
+            if found is None:
+                # Only when the compiled successors are not symmetric (a
+                # broken engine, as fault injection makes): the model's own
+                # semantics still has the step, so the trace shows it.
+                found = next((n, t) for n, t in _every_successor(self.model, current)
+                             if canon(t) == wanted)
+            actions.append(found[0])
+            current = found[1]
         return Trace.replay(self.model, actions)
+
+
+def _every_successor(model: Model, state: State) -> list[tuple[int, State]]:
+    """Successors by evaluating every action's trees (slow, no compiled code)."""
+    out = []
+    for number, action in enumerate(model.actions):
+        if evaluate(action.guard, state):
+            nxt = list(state)
+            for index, expr in action.updates:
+                nxt[index] = int(evaluate(expr, state))
+            out.append((number, pack(model, nxt)))
+    return out
 
 
 class _Watch:
