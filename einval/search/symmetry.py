@@ -320,15 +320,42 @@ def compile_canon(model: Model, elements: list[Renaming], packed: bool
     keyed.sort(key=lambda j: (-model.variables[j].domain.size, j))
     if len(keyed) < 2:
         keyed = list(range(min(n, 2)))  # degenerate: fall back to whole images
+    # the positions the first key position draws from (pc[G1], pc[G2]...)
+    # lead the key, so that sorting their values finds the element
+    orbit = sorted({src[keyed[0]] for src in sources})
+    keyed = orbit + [j for j in keyed if j not in orbit]
     keys = [itemgetter(*(src[j] for j in keyed)) for src in sources]
     images = [_image_function(model, element, packed) for element in elements]
+    by_sources: dict[tuple[int, ...], list[int]] = {}
+    for number, src in enumerate(sources):
+        by_sources.setdefault(tuple(src[p] for p in orbit), []).append(number)
+    closed = all(sorted(src[p] for p in orbit) == orbit for src in sources)
+    lead = itemgetter(*orbit) if closed and len(orbit) > 1 else None
 
-    def canon(s):
-        found = [key(s) for key in keys]
+    def full(s, among):
+        found = [keys[i](s) for i in among]
         best = min(found)
         if found.count(best) == 1:
-            return images[found.index(best)](s)
-        return min(images[i](s) for i, k in enumerate(found) if k == best)
+            return images[among[found.index(best)]](s)
+        return min(images[i](s) for i, k in zip(among, found) if k == best)
+
+    everyone = list(range(len(elements)))
+
+    def canon(s):
+        if lead is not None:
+            # Distinct values at the orbit's positions: the smallest key
+            # starts with them sorted, which only the elements that sort
+            # them give (the orbit is closed, so every key starts with
+            # some order of the same values).
+            values = lead(s)
+            if len(set(values)) == len(values):
+                order = sorted(range(len(values)), key=values.__getitem__)
+                chosen = by_sources.get(tuple(orbit[i] for i in order))
+                if chosen is not None:
+                    if len(chosen) == 1:
+                        return images[chosen[0]](s)
+                    return full(s, chosen)
+        return full(s, everyone)
 
     return canon
 
