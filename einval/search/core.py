@@ -24,10 +24,11 @@ from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from ..lang import evaluate
+from ..lang import Not, Or, evaluate, to_python
 from ..model import Check, Model
 from ..verdict import Trace
 from .compile import State, Successors, compile_condition, frozen_values, pack
+from .fold import fold
 
 Progress = Callable[[int, int], None]
 
@@ -141,9 +142,6 @@ class _Watch:
         self.good = self._compile("witnessed")
 
     def _compile(self, what: str) -> Callable[[State], int] | None:
-        from ..lang import Not, Or, to_python
-        from .fold import fold
-
         tests = []
         for bit, check in enumerate(self.checks):
             if what == "violated" and check.name not in self.ex.violations:
