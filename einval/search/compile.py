@@ -119,7 +119,8 @@ def _emit(filed: list[_Filed], packed: bool, width: int, indent: str) -> list[st
 
 def compile_successors(model: Model) -> Successors:
     """One Python function: state -> [(action number, next state), ...],
-    in action-number order within each table entry (deterministic)."""
+    in action-number order (each action is enabled at most once, so the
+    sort never compares states)."""
     frozen = frozen_values(model)
     packed = packs_to_bytes(model)
     width = len(model.variables)
@@ -147,6 +148,8 @@ def compile_successors(model: Model) -> Successors:
     for index in sorted(tables):
         lines.append(f"    T{index}[s[{index}]](s, out)")
     lines += _emit(always, packed, width, "    ")
+    if len(tables) + bool(always) > 1:
+        lines.append("    out.sort()  # action order, as the old engine: same BFS numbering")
     lines.append("    return out")
     sources = ["def _none(s, out):", "    pass"]
     for index, table in sorted(tables.items()):
