@@ -1,147 +1,103 @@
 """The explicit engine: breadth-first search of the interleaving graph.
 
-States are tuples of ints, deduplicated; the graph (a networkx DiGraph,
-node = state number, edge attribute ``action`` = action number) is built as
-the search goes.  Breadth-first order means the first violating state found
-has a shortest path from the initial state, so counterexamples are minimal.
+Breadth-first order means the first violating state found has a shortest
+path from the initial state, so counterexamples are minimal.  The search
+itself lives in ``einval.search``: guards and updates compiled once to
+Python (the same ``Expr`` trees the Z3 engine reads) and indexed by the
+program-counter values they need, states packed into bytes, one parent
+pointer per state instead of a graph, an early stop once every property
+is violated, and symmetry reduction over interchangeable threads and
+goroutines (on by default: it is only used where it is verified on the
+model, see ``einval.search.symmetry``).
 
-Guards and updates are compiled once to Python functions (the same
-``Expr`` trees the Z3 engine reads), which keeps the search fast enough to
-run the whole catalogue in seconds.
+Verdicts: ``violated`` with a shortest trace when some stored state
+violates a condition (even if a bound was reached); otherwise ``unknown``
+when a bound was reached or the witness never was; otherwise ``holds``.
 """
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
-import networkx as nx
-
-from .lang import to_python
 from .model import Check, Condition, Model
+from .search import compile as _compile
+from .search import core
+from .search.compile import State, Successors, packs_to_bytes
+from .search.core import Exploration
 from .verdict import Result, Trace, Verdict
 
-Successors = Callable[[tuple[int, ...]], list[tuple[int, tuple[int, ...]]]]
+__all__ = ["Exploration", "check_model", "compile_condition", "compile_successors",
+           "explore", "judge", "shortest_trace"]
+
+Progress = Callable[[int, int], None]
 
 
 def compile_successors(model: Model) -> Successors:
     """One Python function: state -> [(action number, next state), ...]."""
-    n = len(model.variables)
-    lines = ["def successors(s):", "    out = []"]
-    for number, action in enumerate(model.actions):
-        updates = dict(action.updates)
-        if not updates:
-            nxt = "s"
-        else:
-            items = [to_python(updates[i]) if i in updates else f"s[{i}]"
-                     for i in range(n)]
-            nxt = "(" + ", ".join(items) + ",)"
-        lines.append(f"    if {to_python(action.guard)}:")
-        lines.append(f"        out.append(({number}, {nxt}))")
-    lines.append("    return out")
-    namespace: dict = {}
-    exec(compile("\n".join(lines), f"<{model.name}>", "exec"), namespace)  # noqa: S102
-    return namespace["successors"]
+    return _compile.compile_successors(model)
 
 
-def compile_condition(condition: Condition) -> Callable[[tuple[int, ...]], bool]:
-    source = f"lambda s: {to_python(condition.expr)}"
-    return eval(compile(source, f"<{condition.label}>", "eval"))  # noqa: S307
+def compile_condition(condition: Condition) -> Callable[[State], bool]:
+    return _compile.compile_condition(condition)
 
 
-@dataclass
-class Exploration:
-    """The reachable part of the graph, up to the bounds."""
+def _canon(model: Model, symmetry: bool) -> Callable[[State], State] | None:
+    if not symmetry:
+        return None
+    from .search import symmetry as sym
 
-    model: Model
-    states: list[tuple[int, ...]] = field(default_factory=list)
-    depth: list[int] = field(default_factory=list)
-    graph: nx.DiGraph = field(default_factory=nx.DiGraph)
-    transitions: int = 0
-    limit: str | None = None  # which bound stopped the search, if any
-
-    @property
-    def complete(self) -> bool:
-        return self.limit is None
+    return sym.canonicaliser(model, packs_to_bytes(model))
 
 
-def explore(model: Model, progress: Callable[[int, int], None] | None = None
-            ) -> Exploration:
-    """Breadth-first search from the initial state, within the model's bounds."""
-    successors = compile_successors(model)
-    init = model.initial_state()
-    result = Exploration(model, [init], [0])
-    index = {init: 0}
-    graph = result.graph
-    graph.add_node(0)
-    queue = deque([0])
-    max_states = model.max_states
-    max_depth = model.max_depth
-    while queue:
-        current = queue.popleft()
-        depth = result.depth[current]
-        if progress is not None and current % 5000 == 0:
-            progress(len(result.states), depth)
-        for action, nxt in successors(result.states[current]):
-            result.transitions += 1
-            target = index.get(nxt)
-            if target is None:
-                if max_depth is not None and depth >= max_depth:
-                    result.limit = f"depth bound {max_depth}"
-                    continue
-                if max_states is not None and len(result.states) >= max_states:
-                    result.limit = f"state bound {max_states}"
-                    continue
-                target = len(result.states)
-                index[nxt] = target
-                result.states.append(nxt)
-                result.depth.append(depth + 1)
-                graph.add_node(target)
-                queue.append(target)
-            if not graph.has_edge(current, target):
-                graph.add_edge(current, target, action=action)
-    return result
+def explore(model: Model, progress: Progress | None = None, *, symmetry: bool = True,
+            watch: tuple[Check, ...] | list[Check] = ()) -> Exploration:
+    """Breadth-first search from the initial state, within the model's
+    bounds; ``watch``: stop once each of these checks is violated."""
+    return core.search(model, compile_successors(model), canon=_canon(model, symmetry),
+                       watch=watch, progress=progress)
 
 
 def shortest_trace(exploration: Exploration, target: int) -> Trace:
     """A shortest path from the initial state to ``target``, as a trace."""
-    path = nx.shortest_path(exploration.graph, 0, target)
-    graph = exploration.graph
-    steps = [graph.edges[a, b]["action"] for a, b in zip(path, path[1:])]
-    return Trace.replay(exploration.model, steps)
+    return exploration.trace(target)
 
 
 def judge(exploration: Exploration, check: Check) -> Verdict:
     """The verdict on one property, from an exploration."""
-    conditions = [(c, compile_condition(c)) for c in check.always]
-    witness = compile_condition(check.witness)
-    witnessed = False
-    states = exploration.states
-    for number, state in enumerate(states):
-        for condition, holds in conditions:
-            if not holds(state):
-                trace = shortest_trace(exploration, number)
-                trace.failed = condition
-                return Verdict("violated", f"depth {len(trace.steps)}", trace,
-                               depth=len(trace.steps))
-        if not witnessed and witness(state):
-            witnessed = True
+    bad = core.first_violation(exploration, check)
+    if bad is not None:
+        trace = exploration.trace(bad[0])
+        trace.failed = _failed_in(check, trace)
+        return Verdict("violated", f"depth {len(trace.steps)}", trace,
+                       depth=len(trace.steps))
+    states = len(exploration.states)
     depth = max(exploration.depth)
+    if exploration.stopped:  # pragma: no cover - only stops when all are violated
+        raise AssertionError(f"{check.name}: judged on a search stopped early")
     if not exploration.complete:
         return Verdict("unknown", f"{exploration.limit} reached after "
-                       f"{len(states)} states (depth {depth}), no violation so far",
+                       f"{states} states (depth {depth}), no violation so far",
                        depth=depth)
-    if not witnessed:
+    if not core.witnessed(exploration, check):
         return Verdict("unknown", f"vacuous: never \"{check.witness.label}\"",
                        depth=depth)
-    return Verdict("holds", f"all {len(states)} states", depth=depth)
+    return Verdict("holds", f"all {states} states", depth=depth)
 
 
-def check_model(model: Model, progress: Callable[[int, int], None] | None = None
-                ) -> list[Result]:
-    """Explore once, then judge every check of the model."""
-    exploration = explore(model, progress)
+def _failed_in(check: Check, trace: Trace) -> Condition:
+    """The first condition of ``check`` false in the trace's last state
+    (with symmetry, the run's own state, not the stored representative)."""
+    final = trace.final
+    for condition in check.always:
+        if not compile_condition(condition)(final):
+            return condition
+    raise AssertionError(f"{check.name}: the trace ends in no violation")
+
+
+def check_model(model: Model, progress: Progress | None = None, *,
+                symmetry: bool = True) -> list[Result]:
+    """Explore once, judging as states are found, then every check."""
+    exploration = explore(model, progress, symmetry=symmetry, watch=model.checks)
     return [
         Result(check.name, judge(exploration, check), len(exploration.states),
                exploration.transitions, "explicit")

@@ -1,0 +1,266 @@
+"""Breadth-first search with compact storage and an early stop.
+
+What is kept per state: the packed state itself (``bytes``, see
+``compile``), once in a set for deduplication and once in the list that is
+also the BFS queue; the index of the state it was first reached from, the
+action that reached it and its depth, in ``array``s (4 bytes each).  No
+graph object: a shortest path is the chain of parent indices, since in
+breadth-first order the first time a state is reached is along a shortest
+path.  (The old engine stored a networkx graph of every state and edge:
+two thirds of its memory.)
+
+Early stop: with ``watch`` the search judges every property as each new
+state is found.  States are found in BFS order, so the first violating
+state of a property is a shortest one, exactly the state a judgement after
+the whole search would pick; the search stops once every watched property
+is violated.  A property that holds still needs every reachable state (and
+its witness), and a bound reached is never "holds": those verdicts are
+left to ``judge`` as before.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from ..lang import Not, Or, evaluate, to_python
+from ..model import Check, Model
+from ..verdict import Trace
+from .compile import State, Successors, compile_condition, frozen_values, pack
+from .fold import fold
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class Exploration:
+    """The reachable part of the state space, up to the bounds.
+
+    ``states[i]`` is a packed state (a representative of its symmetry
+    orbit when ``canon`` is set); ``parent[i]``, ``action[i]`` and
+    ``depth[i]`` say how BFS first reached it (-1 for the initial state).
+    """
+
+    model: Model
+    successors: Successors
+    canon: Callable[[State], State] | None = None
+    states: list[State] = field(default_factory=list)
+    parent: array = field(default_factory=lambda: array("i"))
+    action: array = field(default_factory=lambda: array("i"))
+    depth: array = field(default_factory=lambda: array("I"))
+    transitions: int = 0
+    limit: str | None = None  # which bound stopped the search, if any
+    violations: dict[str, int] = field(default_factory=dict)  # check -> first bad state
+    witnessed: set[str] = field(default_factory=set)  # checks whose witness was met
+    stopped: bool = False  # every watched check violated: the search stopped early
+
+    @property
+    def complete(self) -> bool:
+        """Every reachable state was stored."""
+        return self.limit is None and not self.stopped
+
+    @property
+    def graph(self):  # -> networkx.DiGraph
+        """The stored states as a networkx graph (node = state number, edge
+        attribute ``action`` = the first action between them), for analyses
+        and pictures of small scenarios: built on demand, by running the
+        successors of every stored state once more."""
+        import networkx as nx
+
+        out = nx.DiGraph()
+        out.add_nodes_from(range(len(self.states)))
+        number = {state: i for i, state in enumerate(self.states)}
+        for i, state in enumerate(self.states):
+            for action, nxt in self.successors(state):
+                target = number.get(self.canon(nxt) if self.canon else nxt)
+                if target is not None and not out.has_edge(i, target):
+                    out.add_edge(i, target, action=action)
+        return out
+
+    def path(self, target: int) -> list[int]:
+        """State indices from the initial state to ``target``."""
+        out = [target]
+        while self.parent[out[-1]] >= 0:
+            out.append(self.parent[out[-1]])
+        return out[::-1]
+
+    def trace(self, target: int) -> Trace:
+        """A shortest run from the initial state to ``target``, replayed.
+
+        Without symmetry the stored actions are the run.  With it, each
+        stored state stands for its orbit, so the run is rebuilt forwards:
+        from the concrete state reached so far, the first successor whose
+        representative is the next state on the path (one exists, since
+        the swap that took the stored state to this one maps its
+        successors to this one's)."""
+        path = self.path(target)
+        if self.canon is None:
+            return Trace.replay(self.model, [self.action[i] for i in path[1:]])
+        canon = self.canon
+        current = pack(self.model, self.model.initial_state())
+        actions = []
+        for index in path[1:]:
+            wanted = self.states[index]
+            found = next(((n, t) for n, t in self.successors(current) if canon(t) == wanted),
+                         None)
+            if found is None:
+                # Only when the compiled successors are not symmetric (a
+                # broken engine, as fault injection makes): the model's own
+                # semantics still has the step, so the trace shows it.
+                found = next((n, t) for n, t in _every_successor(self.model, current)
+                             if canon(t) == wanted)
+            actions.append(found[0])
+            current = found[1]
+        return Trace.replay(self.model, actions)
+
+
+def _every_successor(model: Model, state: State) -> list[tuple[int, State]]:
+    """Successors by evaluating every action's trees (slow, no compiled code)."""
+    out = []
+    for number, action in enumerate(model.actions):
+        if evaluate(action.guard, state):
+            nxt = list(state)
+            for index, expr in action.updates:
+                nxt[index] = int(evaluate(expr, state))
+            out.append((number, pack(model, nxt)))
+    return out
+
+
+class _Watch:
+    """Judges checks on each new state; recompiled when one is decided.
+
+    One generated function per concern: which undecided checks a state
+    violates, and which unwitnessed checks it witnesses (bit masks)."""
+
+    def __init__(self, model: Model, checks: Sequence[Check], exploration: Exploration):
+        self.model = model
+        self.checks = list(checks)
+        self.ex = exploration
+        self.frozen = frozen_values(model)
+        self.bad = self._compile("violated")
+        self.good = self._compile("witnessed")
+
+    def _compile(self, what: str) -> Callable[[State], int] | None:
+        tests = []
+        for bit, check in enumerate(self.checks):
+            if what == "violated" and check.name not in self.ex.violations:
+                expr = Or(Not(c.expr) for c in check.always)
+            elif what == "witnessed" and check.name not in self.ex.witnessed:
+                expr = check.witness.expr
+            else:
+                continue
+            tests.append((bit, fold(expr, self.frozen)))
+        if not tests:
+            return None
+        lines = ["def test(s):", "    m = 0"]
+        for bit, expr in tests:
+            lines += [f"    if {to_python(expr)}:", f"        m |= {1 << bit}"]
+        lines.append("    return m")
+        namespace: dict = {}
+        exec(compile("\n".join(lines), f"<{what} in {self.model.name}>", "exec"),  # noqa: S102
+             namespace)
+        return namespace["test"]
+
+    def see(self, state: State, index: int) -> bool:
+        """Judge one new state; True when every check is now violated."""
+        if self.good is not None:
+            found = self.good(state)
+            if found:
+                for bit, check in enumerate(self.checks):
+                    if found >> bit & 1:
+                        self.ex.witnessed.add(check.name)
+                self.good = self._compile("witnessed")
+        if self.bad is not None:
+            found = self.bad(state)
+            if found:
+                for bit, check in enumerate(self.checks):
+                    if found >> bit & 1:
+                        self.ex.violations[check.name] = index
+                self.bad = self._compile("violated")
+                return self.bad is None
+        return False
+
+
+def search(model: Model, successors: Successors, *,
+           canon: Callable[[State], State] | None = None,
+           watch: Sequence[Check] = (), progress: Progress | None = None
+           ) -> Exploration:
+    """Breadth-first search from the initial state, within the model's
+    bounds; with ``watch``, stop once each of those checks is violated."""
+    init = pack(model, model.initial_state())
+    if canon is not None:
+        init = canon(init)
+    ex = Exploration(model, successors, canon, [init], array("i", [-1]),
+                     array("i", [-1]), array("I", [0]))
+    states, parent, action, depth = ex.states, ex.parent, ex.action, ex.depth
+    seen = {init}
+    watcher = _Watch(model, watch, ex) if watch else None
+    if watcher is not None and watcher.see(init, 0):
+        ex.stopped = True
+        return ex
+    max_states, max_depth = model.max_states, model.max_depth
+    transitions = 0
+    head = 0
+    while head < len(states):
+        current = states[head]
+        level = depth[head]
+        if progress is not None and head % 5000 == 0:
+            progress(len(states), level)
+        for number, nxt in successors(current):
+            transitions += 1
+            if nxt in seen:
+                continue  # stored: with symmetry, already a representative
+            if canon is not None:
+                nxt = canon(nxt)
+                if nxt in seen:
+                    continue
+            if max_depth is not None and level >= max_depth:
+                ex.limit = f"depth bound {max_depth}"
+                continue
+            if max_states is not None and len(states) >= max_states:
+                ex.limit = f"state bound {max_states}"
+                continue
+            seen.add(nxt)
+            states.append(nxt)
+            parent.append(head)
+            action.append(number)
+            depth.append(level + 1)
+            if watcher is not None and watcher.see(nxt, len(states) - 1):
+                ex.stopped = True
+                ex.transitions = transitions
+                return ex
+        head += 1
+    ex.transitions = transitions
+    return ex
+
+
+def first_violation(ex: Exploration, check: Check) -> tuple[int, int] | None:
+    """(state index, condition number) of the first stored state that
+    violates ``check``, in BFS order; None when none does."""
+    if check.name in ex.violations:
+        index = ex.violations[check.name]
+        return index, _failing(ex, check, ex.states[index])
+    frozen = frozen_values(ex.model)
+    conditions = [compile_condition(c, frozen) for c in check.always]
+    for index, state in enumerate(ex.states):
+        for number, holds in enumerate(conditions):
+            if not holds(state):
+                return index, number
+    return None
+
+
+def _failing(ex: Exploration, check: Check, state: State) -> int:
+    frozen = frozen_values(ex.model)
+    for number, c in enumerate(check.always):
+        if not compile_condition(c, frozen)(state):
+            return number
+    raise AssertionError(f"{check.name}: state {state!r} violates no condition")
+
+
+def witnessed(ex: Exploration, check: Check) -> bool:
+    """Some stored state satisfies the check's witness."""
+    if check.name in ex.witnessed:
+        return True
+    test = compile_condition(check.witness, frozen_values(ex.model))
+    return any(test(state) for state in ex.states)

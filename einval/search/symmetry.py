@@ -1,0 +1,404 @@
+"""Symmetry reduction: interchangeable threads, goroutines and OS threads.
+
+Two goroutines with the same program, each started on its own OS thread,
+are interchangeable: swap every name (G1 <-> G2, M1 <-> M2) in a reachable
+state and the result is reachable too, by the swapped run.  The search
+then needs to store one state per orbit (TLC's SYMMETRY sets, SPIN's and
+Murphi's scalarsets, Stateright's ``Representative``).
+
+Nothing is assumed from the scenario.  Candidate swaps come from the names
+in the model (``pc[G1]``, ``got[G1#1][0]``, the label ``&log[G1]`` of a
+value); each is then *verified* on the model itself, so a candidate that
+is not an automorphism is simply not used:
+
+- every variable maps to a variable (``pc[G1]`` to ``pc[G2]``) and each of
+  its values to a value (``G1#1`` to ``G2#1``), bijectively;
+- the initial state maps to itself;
+- the actions, renamed, are the same set of actions: guards and updates
+  are compared as expression trees up to the order of ``&``, ``|``, ``==``,
+  ``!=`` and ``+`` operands, constants renamed by the value map of what
+  they are compared with or assigned to, and any arithmetic or ordering
+  on renamed values rejects the candidate;
+- every check's conditions, and its witness, map to themselves as a set.
+
+Then the swap maps runs to runs of the same length and violating states to
+violating states, so verdicts and shortest counterexample lengths are
+those of the unreduced search.  The representative of a state is the
+smallest of its images under the group the verified swaps generate (cut
+at ``MAX_GROUP`` elements: a smaller set still gives a state of the same
+orbit, so it stays sound, only the reduction is smaller).
+
+A state bound (``max_states``) counts representatives: a run that is
+"unknown" at a state bound without symmetry may be decided with it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from itertools import combinations
+from operator import itemgetter
+
+from ..lang import Const, Expr, Op, Var
+from ..model import Model
+
+MAX_GROUP = 120  # 5! ; beyond this the representative is a partial minimum
+
+_TOKEN = re.compile(r"(?<![A-Za-z0-9_])([A-Za-z]+)(\d+)(?![A-Za-z0-9_])")
+_ID = "id"  # the identity value map
+_POLY = "poly"  # a constant: takes the map of what it meets
+
+
+class Mismatch(Exception):
+    """The candidate renaming is not an automorphism of the model."""
+
+
+@dataclass(frozen=True)
+class Renaming:
+    """An automorphism on states: variable ``v`` goes to ``perm[v]`` with
+    its value ``k`` becoming ``maps[v][k]`` (None: unchanged)."""
+
+    perm: tuple[int, ...]
+    maps: tuple[tuple[int, ...] | None, ...]
+
+    def apply(self, state: Sequence[int]) -> list[int]:
+        out = [0] * len(state)
+        for v, value in enumerate(state):
+            m = self.maps[v]
+            out[self.perm[v]] = value if m is None else m[value]
+        return out
+
+    def then(self, other: Renaming) -> Renaming:
+        """This renaming followed by ``other``."""
+        perm, maps = [], []
+        for v, target in enumerate(self.perm):
+            perm.append(other.perm[target])
+            first, second = self.maps[v], other.maps[target]
+            if first is None:
+                maps.append(second)
+            elif second is None:
+                maps.append(first)
+            else:
+                combined = tuple(second[k] for k in first)
+                maps.append(None if combined == tuple(range(len(combined))) else combined)
+        return Renaming(tuple(perm), tuple(maps))
+
+
+def families(model: Model) -> dict[str, list[str]]:
+    """Names with a letter prefix and a number (G1, G2; M1, M2; CPU0...),
+    by prefix, as they occur in variable names and value labels."""
+    found: dict[str, set[int]] = {}
+    for variable in model.variables:
+        for text in (variable.name, *variable.domain.labels):
+            for prefix, number in _TOKEN.findall(text):
+                found.setdefault(prefix, set()).add(int(number))
+    return {p: [f"{p}{n}" for n in sorted(ns)] for p, ns in sorted(found.items())
+            if len(ns) > 1}
+
+
+def _rename_text(text: str, swap: dict[str, str]) -> str:
+    return _TOKEN.sub(lambda m: swap.get(m.group(0), m.group(0)), text)
+
+
+def _candidates(model: Model) -> list[dict[str, str]]:
+    """Transpositions at the same positions of one or more families."""
+    fams = families(model)
+    out = []
+    longest = max((len(v) for v in fams.values()), default=0)
+    for i, j in combinations(range(longest), 2):
+        eligible = [name for name, members in fams.items() if len(members) > j]
+        for size in range(1, len(eligible) + 1):
+            for chosen in combinations(eligible, size):
+                swap = {}
+                for name in chosen:
+                    a, b = fams[name][i], fams[name][j]
+                    swap[a], swap[b] = b, a
+                out.append(swap)
+    return out
+
+
+def _renaming(model: Model, swap: dict[str, str]) -> Renaming:
+    by_name = {v.name: v for v in model.variables}
+    perm, maps = [], []
+    for v in model.variables:
+        target = by_name.get(_rename_text(v.name, swap))
+        if target is None or target.domain.size != v.domain.size or target.sort != v.sort \
+                or target.frozen != v.frozen:
+            raise Mismatch(v.name)
+        labels = target.domain.labels
+        m = []
+        for label in v.domain.labels:
+            renamed = _rename_text(label, swap)
+            if renamed not in labels:
+                raise Mismatch(f"{v.name}: {label}")
+            m.append(labels.index(renamed))
+        perm.append(target.index)
+        identity = m == list(range(len(m)))
+        maps.append(None if identity else tuple(m))
+        if sorted(m) != list(range(len(m))):
+            raise Mismatch(f"{v.name}: values not a bijection")
+    if sorted(perm) != list(range(len(perm))):
+        raise Mismatch("variables not a bijection")
+    return Renaming(tuple(perm), tuple(maps))
+
+
+class _Renamer:
+    """Renames expression trees by one ``Renaming`` (see the module doc)."""
+
+    def __init__(self, model: Model, renaming: Renaming):
+        self.model = model
+        self.r = renaming
+
+    def _map(self, index: int):
+        m = self.r.maps[index]
+        return _ID if m is None else m
+
+    def vtype(self, e: Expr):
+        if isinstance(e, Var):
+            return self._map(e.index)
+        if isinstance(e, Const):
+            return _POLY
+        assert isinstance(e, Op)
+        if e.op == "ite":
+            return _unify(self.vtype(e.args[1]), self.vtype(e.args[2]))
+        if e.op in ("add", "sub"):
+            for a in e.args:
+                if self.vtype(a) not in (_ID, _POLY):
+                    raise Mismatch("arithmetic on renamed values")
+            return _ID
+        return _ID  # booleans are never renamed
+
+    def rename(self, e: Expr, ctx=_ID) -> Expr:
+        if isinstance(e, Var):
+            target = self.model.variables[self.r.perm[e.index]]
+            return Var(target.index, target.name, e.sort)
+        if isinstance(e, Const):
+            if isinstance(ctx, tuple):
+                if not 0 <= e.value < len(ctx):
+                    raise Mismatch("constant outside the renamed domain")
+                return Const(ctx[e.value], e.sort)
+            return e
+        assert isinstance(e, Op)
+        op, args = e.op, e.args
+        if op in ("and", "or", "not"):
+            return Op(op, tuple(self.rename(a) for a in args))
+        if op in ("eq", "ne"):
+            t = _unify(self.vtype(args[0]), self.vtype(args[1]))
+            return Op(op, tuple(self.rename(a, t) for a in args))
+        if op in ("lt", "le", "gt", "ge", "add", "sub"):
+            t = _unify(self.vtype(args[0]), self.vtype(args[1]))
+            if t not in (_ID, _POLY) or isinstance(ctx, tuple):
+                raise Mismatch(f"{op} on renamed values")
+            return Op(op, tuple(self.rename(a) for a in args))
+        assert op == "ite"
+        t = _unify(ctx, _unify(self.vtype(args[1]), self.vtype(args[2])))
+        return Op(op, (self.rename(args[0]), self.rename(args[1], t),
+                       self.rename(args[2], t)))
+
+
+def _unify(a, b):
+    if a == _POLY:
+        return b
+    if b == _POLY or a == b:
+        return a
+    raise Mismatch("values renamed two different ways meet")
+
+
+def key(e: Expr) -> str:
+    """A text for ``e``, the same for trees that differ only in the order
+    of commutative operands."""
+    if isinstance(e, Var):
+        return f"v{e.index}"
+    if isinstance(e, Const):
+        return f"c{e.value}"
+    assert isinstance(e, Op)
+    parts = [key(a) for a in e.args]
+    if e.op in ("and", "or", "eq", "ne", "add"):
+        parts.sort()
+    return f"{e.op}({','.join(parts)})"
+
+
+def _action_keys(model: Model, renamer: _Renamer | None) -> Counter:
+    keys: Counter = Counter()
+    for action in model.actions:
+        if renamer is None:
+            guard, updates = action.guard, list(action.updates)
+        else:
+            guard = renamer.rename(action.guard)
+            updates = [(renamer.r.perm[i], renamer.rename(e, renamer._map(i)))
+                       for i, e in action.updates]
+        keys[key(guard), tuple(sorted((i, key(e)) for i, e in updates))] += 1
+    return keys
+
+
+def verify(model: Model, renaming: Renaming, original: Counter | None = None) -> bool:
+    """``renaming`` maps the model onto itself (see the module doc)."""
+    init = list(model.initial_state())
+    if renaming.apply(init) != init:
+        return False
+    renamer = _Renamer(model, renaming)
+    try:
+        if _action_keys(model, renamer) != (original or _action_keys(model, None)):
+            return False
+        for check in model.checks:
+            mine = sorted(key(c.expr) for c in check.always)
+            theirs = sorted(key(renamer.rename(c.expr)) for c in check.always)
+            if mine != theirs or key(check.witness.expr) != key(
+                    renamer.rename(check.witness.expr)):
+                return False
+    except Mismatch:
+        return False
+    return True
+
+
+def generators(model: Model) -> list[Renaming]:
+    """The candidate swaps that are automorphisms of ``model``."""
+    found = []
+    original = None
+    for swap in _candidates(model):
+        try:
+            renaming = _renaming(model, swap)
+        except Mismatch:
+            continue
+        if original is None:
+            original = _action_keys(model, None)
+        if verify(model, renaming, original):
+            found.append(renaming)
+    return found
+
+
+def group(gens: list[Renaming], limit: int = MAX_GROUP) -> list[Renaming]:
+    """The elements the generators generate, identity first, at most
+    ``limit`` of them (closure under composition, breadth first)."""
+    if not gens:
+        return []
+    n = len(gens[0].perm)
+    identity = Renaming(tuple(range(n)), (None,) * n)
+    seen = {identity}
+    order = [identity]
+    frontier = [identity]
+    while frontier and len(order) < limit:
+        nxt = []
+        for element in frontier:
+            for g in gens:
+                product = element.then(g)
+                if product not in seen and len(order) < limit:
+                    seen.add(product)
+                    order.append(product)
+                    nxt.append(product)
+        frontier = nxt
+    return order
+
+
+def compile_canon(model: Model, elements: list[Renaming], packed: bool
+                  ) -> Callable | None:
+    """state -> its representative: the smallest image under ``elements``
+    in the order (key, state), where the key is the values of the
+    variables every element moves without renaming values (the program
+    counters, the per-call flags), as they land in the image.
+
+    Comparing keys first is what keeps this cheap: a key is an
+    ``itemgetter`` over a few positions, and only the elements whose key
+    is smallest (one, when the programs are at different instructions)
+    have their whole image built.  The order is a total order on states,
+    so the representative is the same for every state of an orbit."""
+    if len(elements) < 2:
+        return None
+    n = len(model.variables)
+    sources = []
+    for element in elements:
+        source = [0] * n
+        for v, target in enumerate(element.perm):
+            source[target] = v
+        sources.append(source)
+    keyed = [j for j in range(n)
+             if all(e.maps[src[j]] is None for e, src in zip(elements, sources))
+             and any(src[j] != j for src in sources) and not model.variables[j].frozen]
+    # the variables with the most values first: they tell states apart
+    keyed.sort(key=lambda j: (-model.variables[j].domain.size, j))
+    if len(keyed) < 2:
+        keyed = list(range(min(n, 2)))  # degenerate: fall back to whole images
+    # the positions the first key position draws from (pc[G1], pc[G2]...)
+    # lead the key, so that sorting their values finds the element
+    orbit = sorted({src[keyed[0]] for src in sources})
+    keyed = orbit + [j for j in keyed if j not in orbit]
+    keys = [itemgetter(*(src[j] for j in keyed)) for src in sources]
+    images = [_image_function(model, element, packed) for element in elements]
+    by_sources: dict[tuple[int, ...], list[int]] = {}
+    for number, src in enumerate(sources):
+        by_sources.setdefault(tuple(src[p] for p in orbit), []).append(number)
+    closed = all(sorted(src[p] for p in orbit) == orbit for src in sources)
+    lead = itemgetter(*orbit) if closed and len(orbit) > 1 else None
+
+    def full(s, among):
+        found = [keys[i](s) for i in among]
+        best = min(found)
+        if found.count(best) == 1:
+            return images[among[found.index(best)]](s)
+        return min(images[i](s) for i, k in zip(among, found) if k == best)
+
+    everyone = list(range(len(elements)))
+
+    def canon(s):
+        if lead is not None:
+            # Distinct values at the orbit's positions: the smallest key
+            # starts with them sorted, which only the elements that sort
+            # them give (the orbit is closed, so every key starts with
+            # some order of the same values).
+            values = lead(s)
+            if len(set(values)) == len(values):
+                order = sorted(range(len(values)), key=values.__getitem__)
+                chosen = by_sources.get(tuple(orbit[i] for i in order))
+                if chosen is not None:
+                    if len(chosen) == 1:
+                        return images[chosen[0]](s)
+                    return full(s, chosen)
+        return full(s, everyone)
+
+    return canon
+
+
+def _image_function(model: Model, element: Renaming, packed: bool) -> Callable:
+    """state -> its image under ``element``.
+
+    Packed states: at C speed, one ``bytes.translate`` per distinct value
+    map, the copies joined, one ``itemgetter`` taking each position from
+    the right copy.  Tuples: generated code."""
+    n = len(model.variables)
+    if all(v == t for v, t in enumerate(element.perm)) and not any(element.maps):
+        return lambda s: s
+    if packed and n > 1:
+        copies: dict[tuple[int, ...], int] = {}
+        source = [0] * n
+        for v, target in enumerate(element.perm):
+            m = element.maps[v]
+            copy = 0 if m is None else copies.setdefault(m, len(copies) + 1)
+            source[target] = copy * n + v
+        tables = [bytes(m) + bytes(range(len(m), 256)) for m in copies]
+        gather = itemgetter(*source)
+        if not tables:
+            return lambda s: bytes(gather(s))
+        if len(tables) == 1:
+            table = tables[0]
+            return lambda s: bytes(gather(s + s.translate(table)))
+        return lambda s: bytes(gather(b"".join([s] + [s.translate(t) for t in tables])))
+    namespace: dict = {}
+    items = [""] * n
+    for v, target in enumerate(element.perm):
+        m = element.maps[v]
+        if m is None:
+            items[target] = f"s[{v}]"
+        else:
+            namespace[f"M{v}"] = m
+            items[target] = f"M{v}[s[{v}]]"
+    text = f"lambda s: ({', '.join(items)},)"
+    return eval(compile(text, f"<symmetry of {model.name}>", "eval"),  # noqa: S307
+                namespace)
+
+
+def canonicaliser(model: Model, packed: bool) -> Callable | None:
+    """The representative function of ``model``'s verified symmetry, or
+    None when it has none."""
+    return compile_canon(model, group(generators(model)), packed)
