@@ -46,7 +46,7 @@ def go_scenario(goroutines: int, calls: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run_one(kind: str, args: list[str], symmetry: bool) -> dict:
+def run_one(kind: str, args: list[str], symmetry: bool, settle: bool = True) -> dict:
     """One case in this process: the figures as a dict."""
     from einval import catalog, explicit, world
     from einval.scenario import parse
@@ -64,7 +64,7 @@ def run_one(kind: str, args: list[str], symmetry: bool) -> dict:
         scenario = catalog.scenario(args[0])
         models += [world.build(scenario, d, catalog.properties())[0]
                    for d in catalog.designs()]
-    kw = {} if symmetry else {"symmetry": False}
+    kw = {"symmetry": symmetry, "settle": settle}
     states = transitions = 0
     verdicts = []
     start = time.process_time()
@@ -79,10 +79,13 @@ def run_one(kind: str, args: list[str], symmetry: bool) -> dict:
             "verdicts": verdicts}
 
 
-def child(kind: str, args: list[str], symmetry: bool, timeout: float) -> dict | None:
+def child(kind: str, args: list[str], symmetry: bool, timeout: float,
+          settle: bool = True) -> dict | None:
     command = [sys.executable, __file__, "--one", kind, *args]
     if not symmetry:
         command.append("--no-symmetry")
+    if not settle:
+        command.append("--no-settle")
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
                               check=True)
@@ -110,13 +113,16 @@ def main() -> None:
     parser.add_argument("--one", nargs="+", metavar="CASE",
                         help="run one case here: 'go N C' or 'shipped SCENARIO'")
     parser.add_argument("--no-symmetry", action="store_true")
+    parser.add_argument("--no-settle", action="store_true",
+                        help="keep every call's observations (no transition judging)")
     parser.add_argument("--go", default=",".join(GO_CASES),
                         help=f"Go cases NxC, comma-separated (default {','.join(GO_CASES)})")
     parser.add_argument("--timeout", type=float, default=300.0, help="per case, seconds")
     parser.add_argument("--no-shipped", action="store_true", help="only the Go cases")
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(run_one(args.one[0], args.one[1:], not args.no_symmetry)))
+        print(json.dumps(run_one(args.one[0], args.one[1:], not args.no_symmetry,
+                                 not args.no_settle)))
         return
     from einval import catalog
 
@@ -128,10 +134,12 @@ def main() -> None:
         cases.append((f"go {n} x {c}", "go", [n, c]))
     width = max(len(name) for name, _, _ in cases)
     head = f"{'states':>10} {'cpu':>8} {'states/s':>11} {'rss':>7}"
-    print(f"{'case':<{width}}  symmetry on: {head}   off: {head}")
+    settle = not args.no_settle
+    print(f"{'case':<{width}}  symmetry on: {head}   off: {head}"
+          f"{'' if settle else '   (observations kept: --no-settle)'}")
     for name, kind, case in cases:
-        on = child(kind, case, True, args.timeout)
-        off = child(kind, case, False, args.timeout)
+        on = child(kind, case, True, args.timeout, settle)
+        off = child(kind, case, False, args.timeout, settle)
         same = on is None or off is None or _kinds(on) == _kinds(off)
         print(f"{name:<{width}}  {cell(on)}   {cell(off)}{'' if same else '  DIFFER'}",
               flush=True)

@@ -50,11 +50,15 @@ def _canon(model: Model, symmetry: bool) -> Callable[[State], State] | None:
 
 
 def explore(model: Model, progress: Progress | None = None, *, symmetry: bool = True,
-            watch: tuple[Check, ...] | list[Check] = ()) -> Exploration:
+            watch: tuple[Check, ...] | list[Check] = (), settle: bool = True
+            ) -> Exploration:
     """Breadth-first search from the initial state, within the model's
-    bounds; ``watch``: stop once each of these checks is violated."""
+    bounds; ``watch``: stop once each of these checks is violated.
+    ``settle``: when every check is watched, judge a call's observations on
+    the transition that settles them and forget them (``model.Settle``)."""
     return core.search(model, compile_successors(model), canon=_canon(model, symmetry),
-                       watch=watch, progress=progress)
+                       watch=watch, progress=progress,
+                       settle=_compile.compile_settle(model) if settle else None)
 
 
 def shortest_trace(exploration: Exploration, target: int) -> Trace:
@@ -95,9 +99,11 @@ def _failed_in(check: Check, trace: Trace) -> Condition:
 
 
 def check_model(model: Model, progress: Progress | None = None, *,
-                symmetry: bool = True) -> list[Result]:
-    """Explore once, judging as states are found, then every check."""
-    exploration = explore(model, progress, symmetry=symmetry, watch=model.checks)
+                symmetry: bool = True, settle: bool = True) -> list[Result]:
+    """Explore once, judging as states are found (and a call's observations
+    on the transition that settles them), then every check."""
+    exploration = explore(model, progress, symmetry=symmetry, watch=model.checks,
+                          settle=settle)
     return [
         Result(check.name, judge(exploration, check), len(exploration.states),
                exploration.transitions, "explicit")

@@ -174,3 +174,25 @@ def compile_condition(condition: Condition, frozen: dict[int, int] | None = None
     expr = fold(condition.expr, frozen) if frozen else condition.expr
     source = f"lambda s: {to_python(expr)}"
     return eval(compile(source, f"<{condition.label}>", "eval"))  # noqa: S307
+
+
+def compile_settle(model: Model) -> Callable[[State], State] | None:
+    """state -> the state with every settled call's observations back at
+    their initial values (``model.Settle``); the same object when no
+    trigger holds, so the search can tell that nothing was forgotten.
+    None when the model declares no settle."""
+    if not model.settled:
+        return None
+    packed = packs_to_bytes(model)
+    frozen = frozen_values(model)
+    lines = ["def settle(s):", "    b = None"]
+    for settle in model.settled:
+        lines.append(f"    if {to_python(fold(settle.trigger, frozen))}:")
+        lines.append(f"        b = {'bytearray(s)' if packed else 'list(s)'} if b is None else b")
+        for i in settle.reset:
+            lines.append(f"        b[{i}] = {model.variables[i].init}")
+    lines.append(f"    return s if b is None else {'bytes(b)' if packed else 'tuple(b)'}")
+    namespace: dict = {}
+    exec(compile("\n".join(lines), f"<settle in {model.name}>", "exec"),  # noqa: S102
+         namespace)
+    return namespace["settle"]

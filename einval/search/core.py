@@ -54,6 +54,7 @@ class Exploration:
     violations: dict[str, int] = field(default_factory=dict)  # check -> first bad state
     witnessed: set[str] = field(default_factory=set)  # checks whose witness was met
     stopped: bool = False  # every watched check violated: the search stopped early
+    settle: Callable[[State], State] | None = None  # observations forgotten once judged
 
     @property
     def complete(self) -> bool:
@@ -73,6 +74,8 @@ class Exploration:
         number = {state: i for i, state in enumerate(self.states)}
         for i, state in enumerate(self.states):
             for action, nxt in self.successors(state):
+                if self.settle is not None and nxt not in number:
+                    nxt = self.settle(nxt)
                 target = number.get(self.canon(nxt) if self.canon else nxt)
                 if target is not None and not out.has_edge(i, target):
                     out.add_edge(i, target, action=action)
@@ -162,6 +165,21 @@ class _Watch:
              namespace)
         return namespace["test"]
 
+    def witness(self, state: State) -> None:
+        """Record the checks whose witness ``state`` meets."""
+        if self.good is not None:
+            found = self.good(state)
+            if found:
+                for bit, check in enumerate(self.checks):
+                    if found >> bit & 1:
+                        self.ex.witnessed.add(check.name)
+                self.good = self._compile("witnessed")
+
+    def violates(self, state: State) -> bool:
+        """``state`` violates some check not yet violated (nothing recorded:
+        ``see`` does that once the state is stored)."""
+        return self.bad is not None and self.bad(state) != 0
+
     def see(self, state: State, index: int) -> bool:
         """Judge one new state; True when every check is now violated."""
         if self.good is not None:
@@ -184,15 +202,28 @@ class _Watch:
 
 def search(model: Model, successors: Successors, *,
            canon: Callable[[State], State] | None = None,
-           watch: Sequence[Check] = (), progress: Progress | None = None
-           ) -> Exploration:
+           watch: Sequence[Check] = (), progress: Progress | None = None,
+           settle: Callable[[State], State] | None = None) -> Exploration:
     """Breadth-first search from the initial state, within the model's
-    bounds; with ``watch``, stop once each of those checks is violated."""
+    bounds; with ``watch``, stop once each of those checks is violated.
+
+    With ``settle`` (``compile.compile_settle``; it needs every check of
+    the model watched), the observations of a call are judged on the
+    transition that settles them and then forgotten: the state is stored
+    with them back at their initial values.  A transition that violates a
+    check stores its state unsettled instead, so the trace ends in it.
+    Only observations that nothing else reads are settled
+    (``model.sound_settles``), so the forgotten values change no future
+    step and no verdict, and shortest paths keep their lengths."""
     init = pack(model, model.initial_state())
     if canon is not None:
         init = canon(init)
     ex = Exploration(model, successors, canon, [init], array("i", [-1]),
                      array("i", [-1]), array("I", [0]))
+    if watch and {c.name for c in watch} >= {c.name for c in model.checks}:
+        ex.settle = settle
+    else:
+        settle = None  # a check judged after the search needs every observation
     states, parent, action, depth = ex.states, ex.parent, ex.action, ex.depth
     seen = {init}
     watcher = _Watch(model, watch, ex) if watch else None
@@ -209,6 +240,15 @@ def search(model: Model, successors: Successors, *,
             progress(len(states), level)
         for number, nxt in successors(current):
             transitions += 1
+            if settle is not None and watcher is not None:
+                settled = settle(nxt)
+                if settled is not nxt:
+                    if max_depth is not None and level >= max_depth:
+                        ex.limit = f"depth bound {max_depth}"
+                        continue
+                    watcher.witness(nxt)
+                    if not watcher.violates(nxt):
+                        nxt = settled
             if nxt in seen:
                 continue  # stored: with symmetry, already a representative
             if canon is not None:
