@@ -79,7 +79,8 @@ def test_itf_uses_the_formats_value_encodings():
 @needs_itf
 def test_itf_writes_one_trace_or_says_why_not(capsys):
     status, out, err = run(capsys, "check", "--design", "shared-storage",
-                           "--scenario", "bpf-fentry", "--trace", "itf")
+                           "--scenario", "bpf-fentry", "--trace", "itf",
+                           "--property", "attribution", "--property", "no-foreign-output")
     assert status == 2 and out == ""
     assert err == ("einval: error: --trace itf writes one trace, and this run has 2 "
                    "traces; narrow the run with --design, --scenario and --property\n")

@@ -534,9 +534,9 @@ def test_4th_arg_buffer_gets_only_what_the_calls_own_path_writes():
     has no 4th argument: neither writes into the outer call's buffer."""
     for scen in (IRQ, NESTED):
         got = verdicts(catalog.design("4th-arg"), scen)
-        assert {name: v.kind for name, v in got.items()} == {
-            "attribution": "holds", "no-foreign-output": "holds",
-            "completeness": "holds"}, scen.name
+        assert {"attribution", "no-foreign-output", "completeness"} <= set(got)
+        assert {name: v.kind for name, v in got.items()} == dict.fromkeys(got, "holds"), \
+            scen.name
     # the same interrupt does reach a buffer found through current
     assert verdicts(catalog.design("task-struct"), IRQ)["attribution"].kind == "violated"
 
