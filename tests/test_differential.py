@@ -120,7 +120,7 @@ def compare(text: str, design: type, props: list[type]) -> None:
                     f"{', '.join(p.name for p in props)}) ---\n{text}")
 
 
-FAST = settings(max_examples=50, deadline=None, derandomize=True,
+FAST = settings(max_examples=25, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow])
 
 
