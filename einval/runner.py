@@ -10,7 +10,9 @@ every Z3 query; a check it cuts short is ``unknown (time limit ...)``.
 from __future__ import annotations
 
 import math
+import resource
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TextIO
@@ -46,11 +48,19 @@ class Progress:
 
     def job(self, number: int, total: int, name: str) -> None:
         self.prefix = f"[{number}/{total}] {name}"
+        self.started = time.monotonic()
         self.show(self.prefix)
 
     def states(self, states: int, depth: int) -> None:
-        """The explicit search: states stored so far, at this depth."""
-        self.show(f"{self.prefix}: {states} states, depth {depth}")
+        """The explicit search: states stored so far, at this depth, the
+        rate since the job began and the process's peak memory."""
+        text = f"{self.prefix}: {states} states, depth {depth}"
+        now = time.monotonic()
+        elapsed = now - getattr(self, "started", now)
+        if elapsed >= 1.0:
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+            text += f", {states / elapsed:,.0f} states/s, {peak} MiB"
+        self.show(text)
 
     def open_properties(self, properties: int, depth: int) -> None:
         """The Z3 engine: properties not yet decided, at this unrolling depth."""

@@ -362,3 +362,15 @@ def test_output_is_the_same_bytes_in_processes_of_different_hash_seeds():
     assert all(text for _, text in first)
     for argv, a, b in zip(RUNS, first, second):
         assert a == b, argv
+
+
+def test_progress_of_a_long_search_shows_rate_and_memory(monkeypatch):
+    progress = Tty()
+    shown = runner.Progress(progress)
+    clock = iter([100.0, 103.0])
+    monkeypatch.setattr(runner.time, "monotonic", lambda: next(clock))
+    shown.job(1, 1, "stateful-reg in go-3x1")
+    shown.states(30000, 12)
+    text = progress.getvalue()
+    assert "[1/1] stateful-reg in go-3x1: 30000 states, depth 12, 10,000 states/s, " in text
+    assert text.rstrip().endswith("MiB")
