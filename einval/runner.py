@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TextIO
 
-from . import world
+from . import parallel, world
 from .deadline import Deadline, TimeLimit
 from .design import Design
 from .errors import InputError
@@ -169,6 +169,20 @@ def run(designs: Sequence[type[Design]], scenarios: Sequence[Scenario],
     results: list[Result] = []
     total = len(designs) * len(scenarios)
     number = 0
+    jobs = [(d, s) for d in designs for s in scenarios]
+    count = parallel.workers(total) if deadline.seconds is None else 1
+    if count > 1:
+        try:
+            for (design, scenario), found in zip(jobs, parallel.run(
+                    jobs, properties, check, count,
+                    lambda n, name: progress.job(n, total, name))):
+                for result in found:
+                    result.design = design.name
+                    result.scenario = scenario.name
+                    results.append(result)
+        finally:
+            progress.done()
+        return results
     try:
         for design in designs:
             for scenario in scenarios:

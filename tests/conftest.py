@@ -1,8 +1,16 @@
-"""Shared test options: ``--runslow`` enables the long runs."""
+"""Shared test options: ``--runslow`` enables the long runs.
 
+In-process runs stay in one process (``EINVAL_JOBS=1``): the test
+workers are already one per core, and tests/test_parallel.py runs the
+forked workers in a subprocess of their own.
+"""
+
+import os
 import sys
 
 import pytest
+
+os.environ["EINVAL_JOBS"] = "1"
 
 
 def pytest_addoption(parser):

@@ -1,0 +1,103 @@
+"""The cells of a run on both cores: one (design, scenario) job per task.
+
+``compare`` and multi-design ``check`` runs are many independent jobs.
+Workers are forked (they inherit the designs, scenarios and properties,
+so nothing of the catalogue is pickled), build their own model, run the
+engine and send back only plain data: each verdict with the action
+numbers of its trace.  The parent rebuilds the model when a job has a
+trace (cheap next to the search) and replays each trace through the model's own semantics, so a
+trace it prints is checked exactly as in a serial run, and results come
+back in job order: the output is the same bytes as a serial run's.
+
+Used only where fork exists and there is more than one job and one CPU;
+``EINVAL_JOBS=1`` turns it off (``EINVAL_JOBS=N``: N workers).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from . import world
+from .verdict import Result, Trace, Verdict
+
+_JOBS: list[tuple] = []  # set before forking: (design, scenario)
+_CONTEXT: dict = {}  # properties and the engine's check function
+
+
+@dataclass
+class Summary:
+    """A result without its model: what crosses the process boundary."""
+
+    property: str
+    kind: str
+    detail: str
+    depth: int
+    assumptions: list[str]
+    actions: list[int] | None
+    failed: str | None
+    states: int
+    transitions: int
+    engine: str
+    proof: str
+
+
+def workers(jobs: int) -> int:
+    """How many processes to use for ``jobs`` jobs (1: run serially)."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    wanted = os.environ.get("EINVAL_JOBS", "").strip()
+    count = int(wanted) if wanted.isdigit() and int(wanted) > 0 else (os.cpu_count() or 1)
+    return max(1, min(count, 2 if not wanted else count, jobs))
+
+
+def _summarise(result: Result) -> Summary:
+    v = result.verdict
+    trace = v.trace
+    return Summary(result.property, v.kind, v.detail, v.depth, list(v.assumptions),
+                   [s.action for s in trace.steps] if trace is not None else None,
+                   trace.failed.label if trace is not None and trace.failed else None,
+                   result.states, result.transitions, result.engine, result.proof)
+
+
+def _work(index: int) -> list[Summary]:
+    design, scenario = _JOBS[index]
+    model, _ = world.build(scenario, design, _CONTEXT["properties"])
+    return [_summarise(r) for r in _CONTEXT["check"](model)]
+
+
+def _restore(model, summary: Summary) -> Result:
+    """The result again, its trace replayed on ``model`` (None: no trace)."""
+    trace = None
+    if summary.actions is not None:
+        trace = Trace.replay(model, summary.actions)
+        if summary.failed is not None:
+            check = model.check(summary.property)
+            trace.failed = next(c for c in check.always if c.label == summary.failed)
+    verdict = Verdict(summary.kind, summary.detail, trace, summary.depth,
+                      summary.assumptions)
+    return Result(summary.property, verdict, summary.states, summary.transitions,
+                  summary.engine, proof=summary.proof)
+
+
+def run(jobs: Sequence[tuple], properties: Sequence, check: Callable,
+        count: int, done: Callable[[int, str], None]) -> list[list[Result]]:
+    """Each job's results, in job order, computed by ``count`` workers;
+    ``done(number, name)`` after each job, as results arrive in order."""
+    _JOBS[:] = list(jobs)
+    _CONTEXT.update(properties=list(properties), check=check)
+    out: list[list[Result]] = []
+    try:
+        with multiprocessing.get_context("fork").Pool(count) as pool:
+            for number, summaries in enumerate(pool.imap(_work, range(len(jobs))), 1):
+                design, scenario = jobs[number - 1]
+                traced = any(s.actions is not None for s in summaries)
+                model = world.build(scenario, design, properties)[0] if traced else None
+                out.append([_restore(model, s) for s in summaries])
+                done(number, f"{design.name} in {scenario.name}")
+    finally:
+        _JOBS.clear()
+        _CONTEXT.clear()
+    return out
