@@ -13,7 +13,7 @@ import math
 import resource
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from typing import TextIO
 
@@ -168,39 +168,36 @@ def run(designs: Sequence[type[Design]], scenarios: Sequence[Scenario],
     progress = progress or Progress(enabled=False)
     results: list[Result] = []
     total = len(designs) * len(scenarios)
-    number = 0
     jobs = [(d, s) for d in designs for s in scenarios]
     count = parallel.workers(total) if deadline.seconds is None else 1
-    if count > 1:
-        try:
-            for (design, scenario), found in zip(jobs, parallel.run(
-                    jobs, properties, check, count,
-                    lambda n, name: progress.job(n, total, name))):
-                for result in found:
-                    result.design = design.name
-                    result.scenario = scenario.name
-                    results.append(result)
-        finally:
-            progress.done()
-        return results
     try:
-        for design in designs:
-            for scenario in scenarios:
-                number += 1
-                progress.job(number, total, f"{design.name} in {scenario.name}")
-                model, _ = world.build(scenario, design, properties)
-                try:
-                    deadline.check()
-                    found = check(model, _ticking(progress.states, deadline), deadline,
-                                  _ticking(progress.open_properties, deadline))
-                except TimeLimit:
-                    label = "explicit+z3" if engine == "both" else engine
-                    found = [Result(c.name, Verdict("unknown", deadline.detail), 0, 0,
-                                    label) for c in model.checks]
-                for result in found:
-                    result.design = design.name
-                    result.scenario = scenario.name
-                    results.append(result)
+        batches = (parallel.run(jobs, properties, check, count,
+                                lambda n, name: progress.job(n, total, name))
+                   if count > 1 else
+                   _one_by_one(jobs, properties, check, engine, deadline, progress))
+        for (design, scenario), found in zip(jobs, batches):
+            for result in found:
+                result.design = design.name
+                result.scenario = scenario.name
+                results.append(result)
     finally:
         progress.done()
     return results
+
+
+def _one_by_one(jobs: Sequence[tuple], properties: Sequence[type[Property]],
+                check: Callable[..., list[Result]], engine: str, deadline: Deadline,
+                progress: Progress) -> Iterator[list[Result]]:
+    """Each job's results in this process, one job after another, with
+    progress ticks and the run's time limit."""
+    for number, (design, scenario) in enumerate(jobs, 1):
+        progress.job(number, len(jobs), f"{design.name} in {scenario.name}")
+        model, _ = world.build(scenario, design, properties)
+        try:
+            deadline.check()
+            yield check(model, _ticking(progress.states, deadline), deadline,
+                        _ticking(progress.open_properties, deadline))
+        except TimeLimit:
+            label = "explicit+z3" if engine == "both" else engine
+            yield [Result(c.name, Verdict("unknown", deadline.detail), 0, 0, label)
+                   for c in model.checks]
