@@ -67,6 +67,7 @@ class Call:
     from_user: bool = True  # made by user code (entry and return are user's)
     who: str | None = None  # made by this BPF program inside the caller
     exit_updates: list[Callable[[Context], Updates]] = field(default_factory=list)
+    released: set[str] = field(default_factory=set)  # mutexes its return releases
     nested: dict[int, Call] = field(default_factory=dict)  # step number -> call
 
     def __str__(self) -> str:

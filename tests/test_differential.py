@@ -86,6 +86,8 @@ def scenario_texts(draw, max_calls: int = 2, max_path: int = 2, extras: bool = T
                           min_size=0, max_size=max(0, max_path - 1 - programs - nested)))
     path = draw(st.permutations(["emit"] + [f"P{i + 1}" for i in range(programs)]
                                 + ["S1"] * nested + steps))
+    path = [w if w != "sleep m" or i == path.index("sleep m") else "sleep"
+            for i, w in enumerate(path)]  # a mutex is taken once (not recursive)
     if "sleep m" in path and draw(st.booleans()):
         path.append("unlock m")
     slots = draw(st.integers(1, 2))

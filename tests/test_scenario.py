@@ -68,6 +68,8 @@ BAD = [
     ('[[thread]]\nname = "T1"\n[syscall]\npath = ["emit", "jump"]\n', 4, "'jump'"),
     ('[[thread]]\nname = "T1"\n[syscall]\npath = ["sleep m"]\n', 4, "never emits"),
     ('[[thread]]\nname = "T1"\n[syscall]\npath = ["emit", "unlock m"]\n', 4, "m"),
+    ('[[thread]]\nname = "T1"\n[syscall]\npath = ["emit", "sleep m", "sleep m"]\n', 4,
+     "already held"),
     ('[[thread]]\nname = "T1"\n[[migrate]]\nthread = "T1"\n', 3, "2 CPUs"),
     ('[[thread]]\nname = "T1"\n[[signal]]\nname = "S1"\nto = "T9"\n', 5, "T9"),
     ('[[thread]]\nname = "T1"\n[expect]\n4th-arg = "maybe"\n', 4, "maybe"),
@@ -110,3 +112,12 @@ def test_an_unknown_design_in_expect_is_named_with_its_line_when_judged(tmp_path
         expect.judge(s)
     assert str(info.value).startswith("bad.toml:4: ")
     assert "no-such-design" in info.value.message
+
+
+def test_a_mutex_taken_again_after_its_unlock_is_released_once_at_exit():
+    from einval import catalog, explicit, world
+
+    s = scenario_from('[[thread]]\nname = "T1"\n[[thread]]\nname = "T2"\n[syscall]\n'
+                      'path = ["sleep m", "unlock m", "emit", "sleep m"]\n')
+    model, _ = world.build(s, catalog.design("4th-arg"), catalog.properties())
+    assert {r.verdict.kind for r in explicit.check_model(model)} == {"holds"}

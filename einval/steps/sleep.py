@@ -23,6 +23,21 @@ class Sleep(Step):
     arguments = ("mutex",)
     optional = ("mutex",)
 
+    def check(self, path, index):
+        """Kernel mutexes are not recursive: taking one the path already
+        holds would deadlock, so the path must unlock it first."""
+        name = self.args.get("mutex")
+        if not name:
+            return
+        held = False
+        for step in path[:index]:
+            if step.args.get("mutex") == name:
+                held = step.keyword == "sleep"
+        if held:
+            raise self.where.fail(f"path step 'sleep {name}': {name} is already held "
+                                  f"here (kernel mutexes are not recursive: add "
+                                  f"'unlock {name}' before it)")
+
     def instructions(self, world, program, call, number):
         name = self.args.get("mutex")
         what = f"sleeps on {name}" if name else "sleeps"
@@ -40,5 +55,6 @@ class Sleep(Step):
                             world.move(site.ctx.task, cpu), guard=guard)
 
         self.one(program, call, what, act)
-        if name:
+        if name and name not in call.released:  # once, however often it is taken
+            call.released.add(name)
             call.exit_updates.append(lambda ctx: world.mutex(name).release(ctx.task))
