@@ -162,6 +162,41 @@ class Design:
         return {}
 
 
+
+class CallBuffer(Design):
+    """A buffer the caller hands over with the call itself (a 4th
+    argument, a field of ``bpf_attr``): it lives in the call's frame, the
+    entry clears it, an error site writes it when the code that reaches
+    the site has it in hand, and the caller reads its own frame's copy.
+
+    Subclasses name its state (``buffer_name``) and say where it is in
+    hand (``in_hand``): code that is not on a call's path (an interrupt)
+    never has it.
+    """
+
+    buffer_name: ClassVar[str] = "log"
+
+    def in_hand(self, ctx: Context) -> bool:
+        """Whether the code running in ``ctx`` has this call's buffer."""
+        return ctx.call is not None
+
+    def declare(self):
+        self.log = self.world.buffers(self.buffer_name, owner="frame")
+
+    def buffer(self, ctx: Context) -> Expr:
+        """The call's own buffer, or NULL where the code has none in hand
+        (``ref`` of a missing frame is NULL too)."""
+        return self.log.ref(ctx.frame if self.in_hand(ctx) else None)
+
+    def syscall_entry(self, ctx):
+        return self.log.clear(self.buffer(ctx))
+
+    def emit(self, ctx, tag):
+        return self.log.append(self.buffer(ctx), tag)
+
+    def retrieve(self, ctx):
+        return self.log.contents(self.log.ref(ctx.frame))
+
 @dataclass(frozen=True)
 class Choice:
     """A design with some of its switches on: what a row of results names."""

@@ -26,30 +26,18 @@ fresh log, as it does for ``4th-arg``); when it is full, later messages
 are dropped, as the verifier log truncates.
 """
 
-from einval.design import Design
+from einval.design import CallBuffer
 from einval.steps.unknown_cmd import DISPATCH
 
 
-class AttrLog(Design):
+class AttrLog(CallBuffer):
     name = "attr-log"
     summary = "log_buf in one command's bpf_attr (Toke's patch, like the verifier)"
     order = 80
     churn = "attr"
 
-    def declare(self):
-        self.log = self.world.buffers("attr_log", owner="frame")
+    buffer_name = "attr_log"
 
-    def buffer(self, ctx):
-        """The log_buf field of the attr this code has in hand, or NULL."""
-        if ctx.call is None or ctx.frame is None or ctx.kind == DISPATCH:
-            return self.log.ref(None)
-        return self.log.ref(ctx.frame)
-
-    def syscall_entry(self, ctx):
-        return self.log.clear(self.buffer(ctx))
-
-    def emit(self, ctx, tag):
-        return self.log.append(self.buffer(ctx), tag)
-
-    def retrieve(self, ctx):
-        return self.log.contents(self.log.ref(ctx.frame))
+    def in_hand(self, ctx):
+        """Not at the command switch: an unknown command has no attr layout."""
+        return ctx.call is not None and ctx.kind != DISPATCH

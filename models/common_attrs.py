@@ -18,31 +18,19 @@ is involved.  ``bpf_sys_bpf`` takes three arguments, so nested calls and
 interrupts have no log; the kernel caller ``kern_sys_bpf`` neither.
 """
 
-from einval.design import Design
+from einval.design import CallBuffer
 from einval.steps.unknown_cmd import DISPATCH
 
 
-class CommonAttrs(Design):
+class CommonAttrs(CallBuffer):
     name = "common-attrs"
     summary = "BPF_COMMON_ATTRS (2026): cmd bit + 4th/5th args, explicit threading"
     order = 15
     churn = "explicit"
 
-    def declare(self):
-        self.log = self.world.buffers("common_log", owner="frame")
+    buffer_name = "common_log"
 
-    def buffer(self, ctx):
-        """The common attr's log_buf if this code has it in hand, or NULL."""
-        if (ctx.call is None or ctx.depth > 0 or ctx.frame is None
-                or ctx.kind == DISPATCH):
-            return self.log.ref(None)
-        return self.log.ref(ctx.frame)
-
-    def syscall_entry(self, ctx):
-        return self.log.clear(self.buffer(ctx))
-
-    def emit(self, ctx, tag):
-        return self.log.append(self.buffer(ctx), tag)
-
-    def retrieve(self, ctx):
-        return self.log.contents(self.log.ref(ctx.frame))
+    def in_hand(self, ctx):
+        """Not at the command switch (the common attrs are not parsed yet),
+        not in a nested call (no common attrs)."""
+        return ctx.call is not None and ctx.depth == 0 and ctx.kind != DISPATCH

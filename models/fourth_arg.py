@@ -15,29 +15,15 @@ interrupt) has no such parameter, and neither does a nested
 ``bpf_sys_bpf()`` call: the helper takes three arguments.
 """
 
-from einval.design import Design
+from einval.design import CallBuffer
 
 
-class FourthArgument(Design):
+class FourthArgument(CallBuffer):
     name = "4th-arg"
     summary = "log buffer passed as a 4th bpf() argument, threaded as a parameter"
     order = 10
     churn = "explicit"
 
-    def declare(self):
-        self.log = self.world.buffers("log", owner="frame")
-
-    def buffer(self, ctx):
-        """The call's own buffer, or NULL where no caller passed one."""
-        if ctx.call is None or ctx.depth > 0:
-            return self.log.ref(None)
-        return self.log.ref(ctx.frame)
-
-    def syscall_entry(self, ctx):
-        return self.log.clear(self.buffer(ctx))
-
-    def emit(self, ctx, tag):
-        return self.log.append(self.buffer(ctx), tag)
-
-    def retrieve(self, ctx):
-        return self.log.contents(self.log.ref(ctx.frame))
+    def in_hand(self, ctx):
+        """A nested bpf_sys_bpf() call has no 4th argument."""
+        return ctx.call is not None and ctx.depth == 0
