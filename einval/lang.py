@@ -13,7 +13,7 @@ and parenthesise comparisons.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Union
 
@@ -267,3 +267,50 @@ def to_python(expr: Expr, state: str = "s") -> str:
 def evaluate(expr: Expr, state: tuple[int, ...]) -> int | bool:
     """Evaluate directly (slow path; the engines compile instead)."""
     return eval(to_python(expr), {}, {"s": state})  # noqa: S307 - our own source
+
+
+# -- partial evaluation ------------------------------------------------------
+# Shared by both engines: the search folds the run's parameters and the
+# value of a guard's program counter into each guard; the Z3 engine folds
+# parameters to find what an action really reads.  Folding is exact: the
+# folded tree has the same value as the original on every state that
+# agrees with ``values``.
+
+COMPARISONS = {
+    "eq": lambda a, b: a == b,
+    "ne": lambda a, b: a != b,
+    "lt": lambda a, b: a < b,
+    "le": lambda a, b: a <= b,
+    "gt": lambda a, b: a > b,
+    "ge": lambda a, b: a >= b,
+}
+_ARITH = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b}
+
+
+def fold(expr: Expr, values: Mapping[int, int]) -> Expr:
+    """``expr`` with the variables in ``values`` replaced, constants folded."""
+    if isinstance(expr, Var):
+        if expr.index not in values:
+            return expr
+        value = int(values[expr.index])
+        return lift(bool(value)) if expr.sort == BOOL else Const(value)
+    if not isinstance(expr, Op):
+        return expr
+    args = [fold(a, values) for a in expr.args]
+    if all(a is b for a, b in zip(args, expr.args)):
+        return expr  # nothing known below: keep the tree (no re-typecheck)
+    op = expr.op
+    if op == "and":
+        return And(args)
+    if op == "or":
+        return Or(args)
+    if op == "not":
+        return Not(args[0])
+    if op == "ite":
+        return If(*args)
+    if all(isinstance(a, Const) for a in args):
+        a, b = (x.value for x in args)  # type: ignore[attr-defined]
+        if op in COMPARISONS:
+            return lift(bool(COMPARISONS[op](a, b)))
+        return Const(_ARITH[op](a, b))
+    return Op(op, tuple(args))

@@ -16,32 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..lang import BOOL, And, Const, Expr, If, Not, Op, Or, Var, lift, variables_of
+from ..lang import fold, variables_of
 from ..model import Action, Model
-
-
-def fold(expr: Expr, values: Mapping[int, int]) -> Expr:
-    """``expr`` with the variables in ``values`` replaced, constants folded."""
-    if isinstance(expr, Var):
-        if expr.index not in values:
-            return expr
-        value = int(values[expr.index])
-        return lift(bool(value)) if expr.sort == BOOL else Const(value)
-    if not isinstance(expr, Op):
-        return expr
-    args = [fold(a, values) for a in expr.args]
-    if expr.op == "and":
-        return And(args)
-    if expr.op == "or":
-        return Or(args)
-    if expr.op == "not":
-        return Not(args[0])
-    if expr.op == "ite":
-        return If(*args)
-    if all(isinstance(a, Const) for a in args) and expr.op in ("eq", "ne"):
-        same = args[0].value == args[1].value
-        return lift(same if expr.op == "eq" else not same)  # the TRUE/FALSE And folds
-    return Op(expr.op, tuple(args))
 
 
 def footprint(action: Action, values: Mapping[int, int]
