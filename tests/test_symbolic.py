@@ -67,6 +67,18 @@ def test_fourth_argument_is_proved_unbounded(scenario):
         assert r.verdict.detail.startswith("proved"), r.verdict  # not a bounded search
 
 
+def test_go_unpinned_proofs_need_few_induction_steps():
+    """Houdini's facts with a program counter and a guard-read variable
+    (where a goroutine is and what it does) keep go-unpinned proofs short:
+    without them task-struct needed 17-induction."""
+    import re
+
+    for design in ("task-struct", "shared-storage"):
+        for r in both("go-unpinned", design)[1]:
+            found = re.fullmatch(r"proved by (\d+)-induction", r.verdict.detail)
+            assert found and int(found.group(1)) <= 4, (design, r.property, r.verdict)
+
+
 def test_catalogue_has_both_kinds():
     """The agreement above is not vacuous: Z3 finds violations and proofs."""
     kinds = {r.verdict.kind for d in DESIGNS for r in both("go-unpinned", d)[1]}
