@@ -21,7 +21,7 @@ from ..deadline import Deadline, TimeLimit
 from ..lang import And, Not, evaluate
 from ..model import Check, Model
 from ..verdict import ReplayError, Result, Trace, Verdict
-from . import chc
+from . import chc, reached
 from .compile import Encoding
 from .explain import minimal_assumptions
 from .invariants import houdini
@@ -57,13 +57,14 @@ class Settings:
     joint: bool = True  # one query for all open properties at each depth
     facts: bool = True  # Houdini facts as lemmas ...
     facts_at: int = 3  # ... from this depth on (small models finish before)
+    reached: bool = True  # the reached states as an invariant (``reached.py``)
     bound: int = DEFAULT_DEPTH
 
 
 def check_model(model: Model, progress: Callable[[int, int], None] | None = None, *,
                 encoding: str = "bv", max_depth: int | None = None,
                 explain: bool = False, reduce: bool = True, joint: bool | None = None,
-                facts: bool = True, spacer: bool = True,
+                facts: bool = True, reached: bool = True, spacer: bool = True,
                 deadline: Deadline | None = None) -> list[Result]:
     """Judge every check of ``model`` with Z3.
 
@@ -71,14 +72,16 @@ def check_model(model: Model, progress: Callable[[int, int], None] | None = None
     proved property, a minimal set of the parameter assumptions its proof
     needs (``explain.py``); properties are then queried one by one, unless
     ``joint``.  ``spacer``: try Spacer on what k-induction left unproved
-    at the bound.  ``progress(open properties, depth)`` is called at each
+    at the bound.  ``reached``: offer the reached states as an invariant
+    first (``reached.py``).  ``progress(open properties, depth)`` is called at each
     depth.  ``deadline``: the run's time limit; when it expires, a check
     with a replayed violation keeps it and every other check is unknown.
     """
     deadline = deadline or Deadline()
     enc = Encoding.for_model(model, encoding)
     settings = Settings(reduce=reduce, joint=not explain if joint is None else joint,
-                        facts=facts, bound=max_depth or model.max_depth or DEFAULT_DEPTH)
+                        facts=facts, reached=reached,
+                        bound=max_depth or model.max_depth or DEFAULT_DEPTH)
     system = System(model, enc, symbolic_params=explain)
     search = Search(system, settings, deadline)
     try:
@@ -182,8 +185,12 @@ class Search:
         """Tracks with neither a violation nor a (possibly relative) proof."""
         return [t for t in self.tracks if t.violation is None and t.proof is None]
 
-    def lemmas(self, goals: list[str]) -> list[str]:
+    def lemmas(self, goals: list[str], base: bool = False) -> list[str]:
         """Goals usable as invariants besides ``goals``.
+
+        ``base``: for a query from the initial state, which meets only
+        reachable states anyway; there the reached states' invariant, a
+        large term at every step, only slows the solver down.
 
         Closure is one even before it is proved: proofs that use it are
         relative until it is (``Track.relative``), and the base case checks
@@ -191,7 +198,8 @@ class Search:
         lemmas, so that each proof's parameter core stays its own.
         """
         out = ["closure"] if self.closure and "closure" not in goals else []
-        out += list(self.fact_goals)  # Houdini's: proved invariants (of the blocked system)
+        out += [name for name in self.fact_goals  # proved invariants (of the blocked system)
+                if not (base and name == "reached")]
         if not self.explain:
             out += [t.goal for t in self.tracks if t.proof is not None]
         return out
@@ -210,7 +218,11 @@ class Search:
                 progress(sum(not self.decided(t) for t in self.tracks), k)
             if k > 0:
                 u.extend()
-            if k == self.settings.facts_at:
+            if k == 0:
+                self._reached()
+            elif "reached" in self.fact_goals:
+                pass  # stronger than any of Houdini's facts
+            elif k == self.settings.facts_at:
                 self._strengthen(pairs=False)
             elif k == self.settings.facts_at + 1:
                 self._strengthen(pairs=True)
@@ -226,6 +238,15 @@ class Search:
                     self._exhausted(k, ended.core)
                     return k
         return bound
+
+    def _reached(self) -> None:
+        """The reached states as a lemma, when Z3 proves them inductive."""
+        if self.settings.reached:
+            found = reached.prove(self.system, self.deadline)
+            if found is not None:
+                invariant, core = found
+                self.fact_goals["reached"] = core
+                self.unrolling.goal("reached", lambda k: invariant)
 
     def _strengthen(self, pairs: bool) -> None:
         """Houdini facts as lemmas, once a few depths have not settled it;
@@ -246,7 +267,7 @@ class Search:
         names = (["closure"] if self.closure else []) + list(by_goal)
         for group in self.groups(names):
             while group:
-                answer = u.reach(group, k, self.lemmas(group))
+                answer = u.reach(group, k, self.lemmas(group, base=True))
                 if not answer.sat:
                     for name in group:
                         if name == "closure":
@@ -268,16 +289,25 @@ class Search:
         wanted = {t.witness for t in self.tracks if not self.decided(t)}
         for name in sorted(wanted):
             if not self.seen[name] and not self.never[name]:
-                self.seen[name] = self.unrolling.reach([name], k, self.lemmas([name])).sat
+                self.seen[name] = self.unrolling.reach([name], k,
+                                                       self.lemmas([name], base=True)).sat
 
     def _induction(self, k: int) -> None:
-        """Step case: which open goals are ``k``-inductive (closure among them)."""
+        """Step case: which open goals are ``k``-inductive (closure among them).
+
+        With the reached states proved invariant, 0-induction decides all:
+        a goal it does not prove fails in a state of the invariant, and
+        only the base case can tell at which depth."""
+        if k > 0 and "reached" in self.fact_goals:
+            return
         by_goal = {t.goal: t for t in self.open()}
         names = ([] if self.closure_proved else ["closure"]) + list(by_goal)
         for group in self.groups(names):
-            answer = self.unrolling.inductive(group, k, self.lemmas(group))
-            if answer.sat:
-                continue
+            while group:  # drop the goals a counterexample to induction breaks
+                answer = self.unrolling.inductive(group, k, self.lemmas(group))
+                if not answer.sat:
+                    break
+                group = [n for n in group if self.unrolling.true_at(answer.model, n, k)]
             for name in group:
                 if name == "closure":
                     self.closure_proved = True
@@ -288,7 +318,10 @@ class Search:
                 self._record(t, answer)
 
     def _vacuity(self, k: int) -> None:
-        """Prove unreachable the witnesses of proved checks not reached yet."""
+        """Prove unreachable the witnesses of proved checks not reached yet
+        (with the reached states proved invariant, at depth 0 only)."""
+        if k > 0 and "reached" in self.fact_goals:
+            return
         wanted = {t.witness for t in self.tracks
                   if t.violation is None and t.proof is not None}
         for name in sorted(wanted):
