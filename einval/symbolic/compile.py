@@ -135,22 +135,83 @@ def compile_expr(expr: Expr, env: Sequence[z3.ExprRef], enc: Encoding,
     return term
 
 
+# -- terms in one call into Z3 ---------------------------------------------
+# The ``z3`` module's operators check and coerce every argument in Python
+# (sorts, contexts, numerals), which cost ten times what Z3 spends making
+# the term; every argument here is already a term of the right sort, so
+# these call the C API directly and wrap the result once.
+
+def _array(terms: Sequence[z3.ExprRef]):
+    return (z3.Ast * len(terms))(*[t.as_ast() for t in terms])
+
+
+def conj(terms: Sequence[z3.ExprRef], ctx: z3.Context | None = None) -> z3.BoolRef:
+    """``And(terms)`` (true when empty)."""
+    ctx = ctx or (terms[0].ctx if terms else z3.main_ctx())
+    return z3.BoolRef(z3.Z3_mk_and(ctx.ref(), len(terms), _array(terms)), ctx)
+
+
+def disj(terms: Sequence[z3.ExprRef], ctx: z3.Context | None = None) -> z3.BoolRef:
+    """``Or(terms)`` (false when empty)."""
+    ctx = ctx or (terms[0].ctx if terms else z3.main_ctx())
+    return z3.BoolRef(z3.Z3_mk_or(ctx.ref(), len(terms), _array(terms)), ctx)
+
+
+def neg(a: z3.ExprRef) -> z3.BoolRef:
+    return z3.BoolRef(z3.Z3_mk_not(a.ctx.ref(), a.as_ast()), a.ctx)
+
+
+def implies(a: z3.ExprRef, b: z3.ExprRef) -> z3.BoolRef:
+    return z3.BoolRef(z3.Z3_mk_implies(a.ctx.ref(), a.as_ast(), b.as_ast()), a.ctx)
+
+
+def equal(a: z3.ExprRef, b: z3.ExprRef) -> z3.BoolRef:
+    return z3.BoolRef(z3.Z3_mk_eq(a.ctx.ref(), a.as_ast(), b.as_ast()), a.ctx)
+
+
+def ite(c: z3.ExprRef, a: z3.ExprRef, b: z3.ExprRef) -> z3.ExprRef:
+    """``If(c, a, b)``, wrapped in the class of ``a`` (Bool or number)."""
+    ast = z3.Z3_mk_ite(c.ctx.ref(), c.as_ast(), a.as_ast(), b.as_ast())
+    return _like(a)(ast, c.ctx)
+
+
+def _like(a: z3.ExprRef) -> type:
+    if isinstance(a, z3.BoolRef):
+        return z3.BoolRef
+    return z3.BitVecRef if isinstance(a, z3.BitVecRef) else z3.ArithRef
+
+
+# Comparisons and arithmetic: bit-vectors are signed, as Python's
+# operators on z3 bit-vectors are (<, +, -).
+_BV = {"lt": z3.Z3_mk_bvslt, "le": z3.Z3_mk_bvsle, "gt": z3.Z3_mk_bvsgt,
+       "ge": z3.Z3_mk_bvsge, "add": z3.Z3_mk_bvadd, "sub": z3.Z3_mk_bvsub}
+_INT = {"lt": z3.Z3_mk_lt, "le": z3.Z3_mk_le, "gt": z3.Z3_mk_gt, "ge": z3.Z3_mk_ge}
+
+
 def _apply(op: str, a: list[z3.ExprRef]) -> z3.ExprRef:
-    # Python's operators on z3 bit-vectors are the signed ones (<, +, -).
     if op == "and":
-        return z3.And(*a)
+        return conj(a)
     if op == "or":
-        return z3.Or(*a)
+        return disj(a)
     if op == "not":
-        return z3.Not(a[0])
+        return neg(a[0])
     if op == "ite":
-        return z3.If(a[0], a[1], a[2])
-    binary = {
-        "eq": lambda x, y: x == y, "ne": lambda x, y: x != y,
-        "lt": lambda x, y: x < y, "le": lambda x, y: x <= y,
-        "gt": lambda x, y: x > y, "ge": lambda x, y: x >= y,
-        "add": lambda x, y: x + y, "sub": lambda x, y: x - y,
-    }
-    if op not in binary:
+        return ite(a[0], a[1], a[2])
+    if op == "eq":
+        return equal(a[0], a[1])
+    if op == "ne":
+        return neg(equal(a[0], a[1]))
+    x, y = a
+    ctx = x.ctx
+    if isinstance(x, z3.BitVecRef):
+        make = _BV.get(op)
+        if make is None:
+            raise ValueError(f"unknown operator {op!r}")
+        ast = make(ctx.ref(), x.as_ast(), y.as_ast())
+        return (z3.BitVecRef if op in ("add", "sub") else z3.BoolRef)(ast, ctx)
+    if op in ("add", "sub"):
+        make = z3.Z3_mk_add if op == "add" else z3.Z3_mk_sub
+        return z3.ArithRef(make(ctx.ref(), 2, _array([x, y])), ctx)
+    if op not in _INT:
         raise ValueError(f"unknown operator {op!r}")
-    return binary[op](a[0], a[1])
+    return z3.BoolRef(_INT[op](ctx.ref(), x.as_ast(), y.as_ast()), ctx)

@@ -85,7 +85,7 @@ def check_model(model: Model, progress: Callable[[int, int], None] | None = None
     system = System(model, enc, symbolic_params=explain)
     search = Search(system, settings, deadline)
     try:
-        reached = search.run(progress)
+        depth = search.run(progress)
         if spacer:
             for track in search.tracks:
                 if track.violation is None and not search.proved(track):
@@ -97,7 +97,7 @@ def check_model(model: Model, progress: Callable[[int, int], None] | None = None
                                            depth=search.unrolling.depth)
                     for t in search.tracks]
         return [Result(t.check.name, v, 0, 0, "z3") for t, v in zip(search.tracks, verdicts)]
-    verdicts = [search.verdict(t, reached) for t in search.tracks]
+    verdicts = [search.verdict(t, depth) for t in search.tracks]
     if explain:
         cores = {i: search.core(t) for i, (t, v) in enumerate(zip(search.tracks, verdicts))
                  if v.kind == "holds"}
@@ -154,6 +154,8 @@ class Search:
         if self.closure:
             self.unrolling.goal("closure", system.closure)
         self.facts: list = []  # found once the search proves slow (``_strengthen``)
+        self.strengthened = 0  # Houdini runs so far: plain facts, then pairs
+        self.reached_depth = 0  # steps to the farthest reached state (``_reached``)
         self.fact_goals: dict[str, set[int]] = {}  # goal -> parameters its proof used
         self.seen: dict[str, bool] = {}  # witness goal -> reached
         self.never: dict[str, bool] = {}  # witness goal -> proved unreachable
@@ -220,12 +222,9 @@ class Search:
                 u.extend()
             if k == 0:
                 self._reached()
-            elif "reached" in self.fact_goals:
-                pass  # stronger than any of Houdini's facts
-            elif k == self.settings.facts_at:
-                self._strengthen(pairs=False)
-            elif k == self.settings.facts_at + 1:
-                self._strengthen(pairs=True)
+            if k >= self.settings.facts_at and not self.trusting(k) and self.strengthened < 2:
+                self._strengthen(pairs=self.strengthened == 1)
+                self.strengthened += 1
             self._violations(k)
             self._witnesses(k)
             self._induction(k)
@@ -239,12 +238,20 @@ class Search:
                     return k
         return bound
 
+    def trusting(self, k: int) -> bool:
+        """Whether depth ``k`` is within the reached states' depth, their
+        invariant proved: then 0-induction has proved all it can, and the
+        rest is for the base case to find, no deeper than that.  Past it,
+        the enumeration was wrong somewhere (a goal it says fails was not
+        found failing): k-induction and Houdini take over, as without it."""
+        return "reached" in self.fact_goals and k <= self.reached_depth
+
     def _reached(self) -> None:
         """The reached states as a lemma, when Z3 proves them inductive."""
         if self.settings.reached:
             found = reached.prove(self.system, self.deadline)
             if found is not None:
-                invariant, core = found
+                invariant, core, self.reached_depth = found
                 self.fact_goals["reached"] = core
                 self.unrolling.goal("reached", lambda k: invariant)
 
@@ -295,10 +302,10 @@ class Search:
     def _induction(self, k: int) -> None:
         """Step case: which open goals are ``k``-inductive (closure among them).
 
-        With the reached states proved invariant, 0-induction decides all:
-        a goal it does not prove fails in a state of the invariant, and
-        only the base case can tell at which depth."""
-        if k > 0 and "reached" in self.fact_goals:
+        With the reached states proved invariant, 0-induction decides all
+        (``trusting``): a goal it does not prove fails in a state of the
+        invariant, and only the base case can tell at which depth."""
+        if k > 0 and self.trusting(k):
             return
         by_goal = {t.goal: t for t in self.open()}
         names = ([] if self.closure_proved else ["closure"]) + list(by_goal)
@@ -320,7 +327,7 @@ class Search:
     def _vacuity(self, k: int) -> None:
         """Prove unreachable the witnesses of proved checks not reached yet
         (with the reached states proved invariant, at depth 0 only)."""
-        if k > 0 and "reached" in self.fact_goals:
+        if k > 0 and self.trusting(k):
             return
         wanted = {t.witness for t in self.tracks
                   if t.violation is None and t.proof is not None}

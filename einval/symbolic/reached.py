@@ -8,9 +8,11 @@ offers their disjunction to Z3 as an invariant.  Z3 accepts it only if
 the initial state is among them and no step of *its own* transition
 relation leaves them: then it holds in every reachable state, for runs of
 any length, whatever the enumeration got wrong.  An enumeration that
-missed a state makes the candidate non-inductive (Z3 finds the step out,
-and the engine goes on without it: k-induction and Houdini, as before); one
-that added states only weakens it.  So a proof that uses it rests on Z3
+missed a state, or added one whose successors it lacks, makes the
+candidate non-inductive (Z3 finds the step out, and the engine goes on
+without it: k-induction and Houdini, as before); one that added states
+closed under steps only weakens it (``Search.trusting`` says how the
+engine then recovers its proofs).  So a proof that uses it rests on Z3
 alone, and the candidate costs one query where Houdini's facts cost
 thousands of terms and a hard query each round.
 
@@ -59,11 +61,20 @@ def successors(model: Model):
 
 def reachable(model: Model, limit: int = LIMIT) -> set[State] | None:
     """Every state reachable from the initial one, or None past ``limit``."""
+    found = levels(model, limit)
+    return None if found is None else found[0]
+
+
+def levels(model: Model, limit: int = LIMIT) -> tuple[set[State], int] | None:
+    """The reachable states and the number of steps to the farthest, or
+    None past ``limit`` states."""
     nxt = successors(model)
     init = model.initial_state()
     seen = {init}
     frontier = [init]
+    depth = -1
     while frontier:
+        depth += 1
         later = []
         for state in frontier:
             for after in nxt(state):
@@ -73,7 +84,7 @@ def reachable(model: Model, limit: int = LIMIT) -> set[State] | None:
         if len(seen) > limit:
             return None
         frontier = later
-    return seen
+    return seen, depth
 
 
 def _join(make, terms: Sequence[z3.ExprRef], ctx: z3.Context) -> z3.BoolRef:
@@ -117,17 +128,18 @@ def disjunction(system: System, states: set[State]) -> z3.BoolRef:
 
 
 def prove(system: System, deadline: Deadline | None = None
-          ) -> tuple[z3.BoolRef, set[int]] | None:
-    """The reached states' disjunction at step 0 and the parameters (by
-    index) its proof used, if Z3 proves it an inductive invariant of the
-    (domain-blocked) relation; None if there are too many states or Z3
-    finds a step out of them.
+          ) -> tuple[z3.BoolRef, set[int], int] | None:
+    """The reached states as a term at step 0, the parameters (by index)
+    its proof used, and the steps to the farthest of them, if Z3 proves
+    it an inductive invariant of the (domain-blocked) relation; None if
+    there are too many states or Z3 finds a step out of them.
 
     A solver that gives up at the run's ``deadline`` raises ``TimeLimit``."""
     deadline = deadline or Deadline()
-    states = reachable(system.model)
-    if states is None:
+    found = levels(system.model)
+    if found is None:
         return None
+    states, depth = found
     inv = (diagram if DIAGRAM else disjunction)(system, states)
     solver = system.enc.solver()
     solver.add(system.in_domain(0))
@@ -151,7 +163,7 @@ def prove(system: System, deadline: Deadline | None = None
         if answer == z3.sat:
             return None
         used |= {pins[p] for p in solver.unsat_core() if p in pins}
-    return inv, used
+    return inv, used, depth
 
 
 def diagram(system: System, states: set[State]) -> z3.BoolRef:

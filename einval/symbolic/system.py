@@ -40,6 +40,7 @@ class System:
                               else self.value(i, v.init))
         self._states: dict[int, list[z3.ExprRef]] = {}
         self._built: dict[object, z3.ExprRef] = {}
+        self._renamings: dict[int, tuple] = {}  # k -> arrays for ``shift``
         self._unsafe = self._unsafe_updates()
         self._disabled = self._statically_disabled()
         fixed = {} if symbolic_params else {i: model.variables[i].init for i in self.frozen}
@@ -113,10 +114,20 @@ class System:
         """
         if k == 0:
             return term
-        pairs = [(self.action(0), self.action(k)), (self.action(1), self.action(k + 1))]
-        for j in (0, 1):
-            pairs += [(self.state(j)[i], self.state(j + k)[i]) for i in self.moving]
-        return z3.substitute(term, *pairs)
+        found = self._renamings.get(k)
+        if found is None:
+            pairs = [(self.action(0), self.action(k)), (self.action(1), self.action(k + 1))]
+            for j in (0, 1):
+                pairs += [(self.state(j)[i], self.state(j + k)[i]) for i in self.moving]
+            # ``z3.substitute`` checks each pair's sorts on every call: the
+            # arrays are built once per k and Z3 is called directly.
+            found = (len(pairs), (z3.Ast * len(pairs))(*[a.as_ast() for a, _ in pairs]),
+                     (z3.Ast * len(pairs))(*[b.as_ast() for _, b in pairs]), pairs)
+            self._renamings[k] = found
+        count, before, after, _ = found
+        ctx = term.ctx
+        return z3.z3._to_expr_ref(
+            z3.Z3_substitute(ctx.ref(), term.as_ast(), count, before, after), ctx)
 
     def at(self, key: object, build: Callable[[], z3.ExprRef], k: int) -> z3.ExprRef:
         """The term ``build()`` makes at step 0, shifted to step ``k``.

@@ -1,0 +1,81 @@
+"""The reached states as an invariant: Z3 accepts only a true one."""
+
+from __future__ import annotations
+
+import pytest
+
+from einval import catalog, explicit, symbolic, world
+from einval.symbolic import reached
+from einval.symbolic.compile import Encoding
+from einval.symbolic.system import System
+
+
+def build(scenario: str, design: str):
+    return world.build(catalog.scenario(scenario), catalog.design(design),
+                       catalog.properties())[0]
+
+
+def kinds(results) -> list[tuple[str, int]]:
+    return [(r.verdict.kind, r.verdict.depth if r.verdict.kind == "violated" else 0)
+            for r in results]
+
+
+def test_holding_properties_are_proved_by_the_invariant():
+    results = symbolic.check_model(build("signal-handler", "stateful-get"))
+    held = [r for r in results if r.verdict.kind == "holds"]
+    assert held and all(r.verdict.detail == "proved by invariant" for r in held)
+
+
+def test_enumeration_is_exhaustive_and_bounded():
+    model = build("go-unpinned", "stateful-get")
+    states = reached.reachable(model)
+    assert states is not None and model.initial_state() in states
+    assert reached.reachable(model, limit=len(states) - 1) is None
+
+
+@pytest.mark.parametrize("change", ["drop", "add"])
+def test_a_wrong_enumeration_changes_no_verdict(monkeypatch, change):
+    """A candidate missing a reachable state is refused by Z3 (the engine
+    goes on with k-induction and Houdini); one with an unreachable state
+    added is weaker, and the verdicts stay the explicit engine's."""
+    model = build("signal-handler", "per-cpu")
+    true_states = reached.reachable(model)
+    assert true_states is not None
+    init = model.initial_state()
+    if change == "drop":
+        wrong = set(true_states) - {max(s for s in true_states if s != init)}
+    else:
+        wrong = set(true_states) | _closure(model, _unreachable(model, true_states))
+    depth = reached.levels(model)[1]
+    monkeypatch.setattr(reached, "levels", lambda m, limit=reached.LIMIT: (wrong, depth))
+    system = System(model, Encoding.for_model(model))
+    found = reached.prove(system)
+    assert (found is None) == (change == "drop")
+    assert kinds(symbolic.check_model(model)) == kinds(explicit.check_model(model))
+
+
+def _unreachable(model, states) -> tuple[int, ...]:
+    """A state one variable away from a reachable one, within the domains,
+    in which some property fails (so that the candidate is weaker)."""
+    from einval.lang import evaluate
+
+    for state in sorted(states):
+        for v in model.variables:
+            for value in range(v.domain.size):
+                other = state[:v.index] + (value,) + state[v.index + 1:]
+                if other not in states and not v.frozen and any(
+                        not evaluate(c.expr, other) for check in model.checks
+                        for c in check.always):
+                    return other
+    raise AssertionError("no such state")
+
+
+def _closure(model, state) -> set[tuple[int, ...]]:
+    nxt = reached.successors(model)
+    seen, todo = {state}, [state]
+    while todo:
+        for after in nxt(todo.pop()):
+            if after not in seen:
+                seen.add(after)
+                todo.append(after)
+    return seen
