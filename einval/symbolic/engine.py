@@ -231,7 +231,7 @@ class Search:
             self._vacuity(k)
             if all(self.decided(t) for t in self.tracks):
                 return k
-            if k > 0:
+            if k > 0 and not self.trusting(k):
                 ended = u.exhausted()
                 if not ended.sat:
                     self._exhausted(k, ended.core)
@@ -293,11 +293,20 @@ class Search:
                 group = [n for n in group if n not in failing]
 
     def _witnesses(self, k: int) -> None:
+        """Base case for the witnesses: is one of them first reached at
+        step ``k``?  Asked of all at once, each one a path shows reached
+        then set aside (a witness is only ever said reached by a path)."""
         wanted = {t.witness for t in self.tracks if not self.decided(t)}
-        for name in sorted(wanted):
-            if not self.seen[name] and not self.never[name]:
-                self.seen[name] = self.unrolling.reach([name], k,
-                                                       self.lemmas([name], base=True)).sat
+        unseen = [n for n in sorted(wanted) if not self.seen[n] and not self.never[n]]
+        for group in self.groups(unseen):
+            while group:
+                answer = self.unrolling.reach(group, k, self.lemmas(group, base=True))
+                if not answer.sat:
+                    break
+                found = [n for n in group if not self.unrolling.true_at(answer.model, n, k)]
+                for name in found:
+                    self.seen[name] = True
+                group = [n for n in group if n not in found]
 
     def _induction(self, k: int) -> None:
         """Step case: which open goals are ``k``-inductive (closure among them).

@@ -19,7 +19,7 @@ import z3
 
 from ..lang import BOOL, Expr
 from ..model import Action, Model
-from .compile import Encoding, compile_expr, interval
+from .compile import Encoding, compile_expr, conj, disj, equal, implies, interval, ite, neg
 from .reduction import independent_below
 
 
@@ -81,7 +81,7 @@ class System:
     def initial(self, k: int = 0) -> list[z3.ExprRef]:
         """State ``k`` is the initial state (parameters aside)."""
         s = self.state(k)
-        return [s[i] == self.value(i, self.model.variables[i].init) for i in self.moving]
+        return [equal(s[i], self.value(i, self.model.variables[i].init)) for i in self.moving]
 
     def param_values(self) -> dict[int, z3.ExprRef]:
         """Each symbolic parameter equals its scenario value, one constraint each."""
@@ -96,7 +96,7 @@ class System:
         indices = self.moving if k > 0 else self.moving + (
             self.frozen if self.symbolic_params else [])
         return [
-            z3.And(s[i] >= 0, s[i] < self.model.variables[i].domain.size)
+            conj([s[i] >= 0, s[i] < self.model.variables[i].domain.size])
             for i in indices if self.model.variables[i].sort != BOOL
         ]
 
@@ -154,21 +154,22 @@ class System:
         actions = self.model.actions
         memo: dict[int, z3.ExprRef] = {}
         out = [self.action_range(k)]
-        out.extend(act != self.enc.num(n) for n in sorted(self._disabled))
+        taking = [equal(act, self.enc.num(n)) for n in range(len(actions))]
+        out.extend(neg(taking[n]) for n in sorted(self._disabled))
         assigned: dict[int, list[tuple[int, z3.ExprRef]]] = {i: [] for i in self.moving}
         for number, a in enumerate(actions):
             if number in self._disabled:
                 continue
             guard = compile_expr(a.guard, now, self.enc, memo)
             if not z3.is_true(guard):
-                out.append(z3.Implies(act == self.enc.num(number), guard))
+                out.append(implies(taking[number], guard))
             for index, expr in a.updates:
                 assigned[index].append((number, compile_expr(expr, now, self.enc, memo)))
         for index in self.moving:
             value = now[index]
             for number, term in reversed(assigned[index]):
-                value = z3.If(act == self.enc.num(number), term, value)
-            out.append(nxt[index] == value)
+                value = ite(taking[number], term, value)
+            out.append(equal(nxt[index], value))
         out.extend(self.in_domain(k + 1))
         return out
 
@@ -179,7 +180,7 @@ class System:
     def distinct(self, i: int, j: int) -> z3.ExprRef:
         """States ``i`` and ``j`` differ (parameters never do)."""
         a, b = self.state(i), self.state(j)
-        return z3.Or([a[x] != b[x] for x in self.moving])
+        return disj([neg(equal(a[x], b[x])) for x in self.moving], a[0].ctx)
 
     def ordered(self, k: int) -> list[z3.ExprRef]:
         """Independent actions at steps ``k - 1``, ``k`` come in increasing order.

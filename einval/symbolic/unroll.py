@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import z3
 
 from ..deadline import Deadline, TimeLimit
+from .compile import disj, implies, neg
 from .system import System
 
 GoalTerm = Callable[[int], z3.ExprRef]  # step -> the goal's term at that step
@@ -50,6 +51,7 @@ class Unrolling:
         if system.symbolic_params:
             self.solver.set("core.minimize", True)
         self.depth = 0
+        self._simple = 0  # steps up to which the path is made simple (``simple``)
         self.start = z3.Bool("start")
         self.solver.add(z3.Implies(self.start, z3.And(system.initial(0))))
         self.solver.add(system.in_domain(0))
@@ -64,13 +66,25 @@ class Unrolling:
         self._literals: dict[tuple[tuple[str, ...], int, bool], z3.ExprRef] = {}
 
     def extend(self) -> None:
-        """Add one step: state ``depth + 1``, distinct from all before it."""
+        """Add one step: state ``depth + 1``."""
         s, k = self.system, self.depth
         self.solver.add(s.step(k))
         if self.reduce and k > 0:
             self.solver.add(s.ordered(k))
-        self.solver.add([s.distinct(i, k + 1) for i in range(k + 1)])
         self.depth = k + 1
+
+    def simple(self) -> None:
+        """Make the path simple: every state distinct from all before it.
+
+        Only the step case and the exhaustion check need it (for them to
+        be complete); the base case finds shortest runs, which are simple
+        anyway, so these quadratically many terms are added only once a
+        query needs them, and then kept."""
+        s = self.system
+        while self._simple < self.depth:
+            k = self._simple
+            self.solver.add([s.distinct(i, k + 1) for i in range(k + 1)])
+            self._simple = k + 1
 
     # -- goals -------------------------------------------------------------
     def goal(self, name: str, term: GoalTerm) -> None:
@@ -91,7 +105,7 @@ class Unrolling:
         lit = self._literals.get(key)
         if lit is None:
             lit = z3.Bool(f"+{name}@{j}")
-            self.solver.add(z3.Implies(lit, self.term(name, j)))
+            self.solver.add(implies(lit, self.term(name, j)))
             self._literals[key] = lit
             self._owner[lit] = (name,)
         return lit
@@ -102,8 +116,7 @@ class Unrolling:
         lit = self._literals.get(key)
         if lit is None:
             lit = z3.Bool(f"-{'|'.join(names)}@{j}")
-            self.solver.add(z3.Implies(lit, z3.Or([z3.Not(self.term(n, j))
-                                                   for n in names])))
+            self.solver.add(implies(lit, disj([neg(self.term(n, j)) for n in names])))
             self._literals[key] = lit
             self._owner[lit] = tuple(names)
         return lit
@@ -141,10 +154,13 @@ class Unrolling:
     def inductive(self, names: Sequence[str], k: int, lemmas: Sequence[str] = ()
                   ) -> Answer:
         """From anywhere, the goals hold for ``k`` steps, then one fails."""
+        self.simple()
         return self.query([*self.premises(names, k, lemmas), self.fails(names, k)])
 
     def exhausted(self) -> Answer:
-        """Whether some run from the initial state is ``depth`` steps long."""
+        """Whether some loop-free run from the initial state is ``depth``
+        steps long."""
+        self.simple()
         return self.query([self.start])
 
     def actions(self, z3model: z3.ModelRef, k: int) -> list[int]:
