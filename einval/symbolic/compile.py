@@ -81,6 +81,7 @@ class Encoding:
             raise ValueError(f"unknown encoding {kind!r} (known: {', '.join(ENCODINGS)})")
         self.kind = kind
         self.width = width
+        self._nums: dict[int, z3.ExprRef] = {}  # numerals, made once
 
     @classmethod
     def for_model(cls, model: Model, kind: str = "bv") -> Encoding:
@@ -98,9 +99,11 @@ class Encoding:
         return cls("bv", bound.bit_length() + 2)
 
     def num(self, value: int) -> z3.ExprRef:
-        if self.kind == "int":
-            return z3.IntVal(value)
-        return z3.BitVecVal(value, self.width)
+        found = self._nums.get(value)
+        if found is None:
+            found = z3.IntVal(value) if self.kind == "int" else z3.BitVecVal(value, self.width)
+            self._nums[value] = found
+        return found
 
     def var(self, name: str) -> z3.ExprRef:
         if self.kind == "int":

@@ -251,9 +251,9 @@ class Search:
         if self.settings.reached:
             found = reached.prove(self.system, self.deadline)
             if found is not None:
-                invariant, core, self.reached_depth = found
-                self.fact_goals["reached"] = core
-                self.unrolling.goal("reached", lambda k: invariant)
+                self.reached_depth = found.depth
+                self.fact_goals["reached"] = found.core
+                self.unrolling.goal("reached", lambda k: found.invariant)
 
     def _strengthen(self, pairs: bool) -> None:
         """Houdini facts as lemmas, once a few depths have not settled it;
@@ -271,7 +271,9 @@ class Search:
         """Base case: does closure, or an open check, fail first at step ``k``?"""
         u = self.unrolling
         by_goal = {t.goal: t for t in self.open()}
-        names = (["closure"] if self.closure else []) + list(by_goal)
+        # Closure proved (an invariant) needs no base case any more.
+        names = (["closure"] if self.closure and not self.closure_proved else []
+                 ) + list(by_goal)
         for group in self.groups(names):
             while group:
                 answer = u.reach(group, k, self.lemmas(group, base=True))

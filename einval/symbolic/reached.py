@@ -23,7 +23,8 @@ states the enumeration stops and nothing is offered.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import z3
 
@@ -33,7 +34,6 @@ from ..model import Model
 from .system import System
 
 LIMIT = 20000  # states; beyond, no candidate (the term would be too large)
-DIAGRAM = True
 
 State = tuple[int, ...]
 
@@ -62,29 +62,29 @@ def successors(model: Model):
 def reachable(model: Model, limit: int = LIMIT) -> set[State] | None:
     """Every state reachable from the initial one, or None past ``limit``."""
     found = levels(model, limit)
-    return None if found is None else found[0]
+    return None if found is None else set(found)
 
 
-def levels(model: Model, limit: int = LIMIT) -> tuple[set[State], int] | None:
-    """The reachable states and the number of steps to the farthest, or
-    None past ``limit`` states."""
+def levels(model: Model, limit: int = LIMIT) -> dict[State, int] | None:
+    """Each reachable state with the fewest steps that reach it, or None
+    past ``limit`` states."""
     nxt = successors(model)
     init = model.initial_state()
-    seen = {init}
+    seen = {init: 0}
     frontier = [init]
-    depth = -1
+    depth = 0
     while frontier:
         depth += 1
         later = []
         for state in frontier:
             for after in nxt(state):
                 if after not in seen:
-                    seen.add(after)
+                    seen[after] = depth
                     later.append(after)
         if len(seen) > limit:
             return None
         frontier = later
-    return seen, depth
+    return seen
 
 
 def _join(make, terms: Sequence[z3.ExprRef], ctx: z3.Context) -> z3.BoolRef:
@@ -95,52 +95,94 @@ def _join(make, terms: Sequence[z3.ExprRef], ctx: z3.Context) -> z3.BoolRef:
     return z3.BoolRef(make(ctx.ref(), len(terms), array), ctx)
 
 
-def disjunction(system: System, states: set[State]) -> z3.BoolRef:
-    """State 0 is one of ``states`` (moving variables only): the variables
-    that never change in them once, then one conjunction per state over
-    the others."""
-    model = system.model
-    s = system.state(0)
-    ctx = s[0].ctx if s else z3.main_ctx()
-    ordered = sorted(states)
-    cache: dict[tuple[int, int], z3.ExprRef] = {}
+class Diagram:
+    """Terms over state 0 that follow a set of states as a decision
+    diagram over the variables that vary in it: equal suffixes are one
+    subterm, so Z3's clauses follow the set's structure instead of
+    listing it (a flat disjunction of states took Z3 ten times longer)."""
 
-    def equal(i: int, value: int) -> z3.ExprRef:
-        found = cache.get((i, value))
+    def __init__(self, system: System, states: dict[State, int]):
+        self.system = system
+        self.states = states
+        s = system.state(0)
+        self.ctx = s[0].ctx if s else z3.main_ctx()
+        self.order = [i for i in system.moving if len({t[i] for t in states}) > 1]
+        self.fixed = [i for i in system.moving if i not in set(self.order)]
+        self._equal: dict[tuple[int, int], z3.ExprRef] = {}
+
+    def equal(self, i: int, value: int) -> z3.ExprRef:
+        """Variable ``i`` of state 0 is ``value`` (false outside its domain:
+        no state of Z3's relation has it)."""
+        found = self._equal.get((i, value))
         if found is None:
-            if model.variables[i].sort == BOOL:
-                found = s[i] if value else z3.Not(s[i])
-            elif 0 <= value < model.variables[i].domain.size:
-                found = s[i] == system.value(i, value)
-            else:  # outside the domain: no state of Z3's relation has it
-                found = z3.BoolVal(False, ctx)
-            cache[i, value] = found
+            v = self.system.model.variables[i]
+            x = self.system.state(0)[i]
+            if v.sort == BOOL:
+                found = x if value else z3.Not(x)
+            elif 0 <= value < v.domain.size:
+                found = x == self.system.value(i, value)
+            else:
+                found = z3.BoolVal(False, self.ctx)
+            self._equal[i, value] = found
         return found
 
-    fixed = [i for i in system.moving if len({t[i] for t in ordered}) == 1]
-    varying = [i for i in system.moving if i not in set(fixed)]
-    ands = [equal(i, ordered[0][i]) for i in fixed]
-    if varying:
-        rows = [_join(z3.Z3_mk_and, [equal(i, t[i]) for i in varying], ctx)
-                for t in ordered]
-        ands.append(_join(z3.Z3_mk_or, rows, ctx))
-    return _join(z3.Z3_mk_and, ands or [z3.BoolVal(True, ctx)], ctx)
+    def _build(self, leaf: Callable[[State], z3.ExprRef],
+               node: Callable[[int, list[tuple[int, z3.ExprRef]]], z3.ExprRef]
+               ) -> z3.ExprRef:
+        unique: dict[tuple, z3.ExprRef] = {}
+
+        def build(level: int, rows: list[State]) -> z3.ExprRef:
+            if level == len(self.order):
+                return leaf(rows[0])
+            groups: dict[int, list[State]] = {}
+            for row in rows:
+                groups.setdefault(row[self.order[level]], []).append(row)
+            children = [(v, build(level + 1, groups[v])) for v in sorted(groups)]
+            key = (level, tuple((v, id(c)) for v, c in children))  # c: kept in unique
+            found = unique.get(key)
+            if found is None:
+                found = unique[key] = node(self.order[level], children)
+            return found
+
+        return build(0, sorted(self.states))
+
+    def member(self) -> z3.BoolRef:
+        """State 0 is one of the states."""
+        true = z3.BoolVal(True, self.ctx)
+
+        def node(i: int, children: list[tuple[int, z3.ExprRef]]) -> z3.ExprRef:
+            arms = [self.equal(i, v) if z3.is_true(c) else
+                    _join(z3.Z3_mk_and, [self.equal(i, v), c], self.ctx)
+                    for v, c in children]
+            return arms[0] if len(arms) == 1 else _join(z3.Z3_mk_or, arms, self.ctx)
+
+        first = next(iter(self.states))
+        ands = [self.equal(i, first[i]) for i in self.fixed]
+        ands.append(self._build(lambda _: true, node) if self.order else true)
+        return _join(z3.Z3_mk_and, ands, self.ctx)
 
 
-def prove(system: System, deadline: Deadline | None = None
-          ) -> tuple[z3.BoolRef, set[int], int] | None:
-    """The reached states as a term at step 0, the parameters (by index)
-    its proof used, and the steps to the farthest of them, if Z3 proves
-    it an inductive invariant of the (domain-blocked) relation; None if
-    there are too many states or Z3 finds a step out of them.
+@dataclass
+class Reached:
+    """The reached states, proved an inductive invariant by Z3."""
+
+    invariant: z3.BoolRef  # at step 0
+    core: set[int]  # parameters (by index) the proof used
+    depth: int  # steps to the farthest state
+
+
+def prove(system: System, deadline: Deadline | None = None) -> Reached | None:
+    """The reached states, if Z3 proves them an inductive invariant of the
+    (domain-blocked) relation; None if there are too many states or Z3
+    finds a step out of them.
 
     A solver that gives up at the run's ``deadline`` raises ``TimeLimit``."""
     deadline = deadline or Deadline()
     found = levels(system.model)
     if found is None:
         return None
-    states, depth = found
-    inv = (diagram if DIAGRAM else disjunction)(system, states)
+    diagram = Diagram(system, found)
+    inv = diagram.member()
     solver = system.enc.solver()
     solver.add(system.in_domain(0))
     solver.add(system.step(0))
@@ -149,68 +191,26 @@ def prove(system: System, deadline: Deadline | None = None
     start, step = z3.Bools("reached:init reached:step")
     solver.add(z3.Implies(start, z3.And(*system.initial(0), z3.Not(inv))))
     solver.add(z3.Implies(step, z3.And(inv, z3.Not(system.shift(inv, 1)))))
-    used: set[int] = set()
-    for literal in (start, step):
+
+    def unsat(*literals: z3.ExprRef) -> frozenset[int] | None:
+        """The parameters used if the literals are unsatisfiable, else None."""
         deadline.check()
         ms = deadline.milliseconds()
         if ms is not None:
             solver.set("timeout", ms)
-        answer = solver.check(literal, *pins)
+        answer = solver.check(*literals, *pins)
         if answer == z3.unknown:
             if ms is not None:
                 raise TimeLimit(deadline.detail)
             raise RuntimeError(f"z3 gave up: {solver.reason_unknown()}")
         if answer == z3.sat:
             return None
-        used |= {pins[p] for p in solver.unsat_core() if p in pins}
-    return inv, used, depth
+        return frozenset(pins[p] for p in solver.unsat_core() if p in pins)
 
-
-def diagram(system: System, states: set[State]) -> z3.BoolRef:
-    """State 0 is one of ``states``, as a decision diagram over the
-    moving variables: equal suffixes are one subterm, so Z3's clauses
-    follow the set's structure instead of listing it."""
-    model = system.model
-    s = system.state(0)
-    ctx = s[0].ctx if s else z3.main_ctx()
-    order = [i for i in system.moving if len({t[i] for t in states}) > 1]
-    fixed = [i for i in system.moving if i not in set(order)]
-    cache: dict[tuple[int, int], z3.ExprRef] = {}
-
-    def equal(i: int, value: int) -> z3.ExprRef:
-        found = cache.get((i, value))
-        if found is None:
-            if model.variables[i].sort == BOOL:
-                found = s[i] if value else z3.Not(s[i])
-            elif 0 <= value < model.variables[i].domain.size:
-                found = s[i] == system.value(i, value)
-            else:
-                found = z3.BoolVal(False, ctx)
-            cache[i, value] = found
-        return found
-
-    rows = [tuple(t[i] for i in order) for t in states]
-    unique: dict[tuple, z3.ExprRef] = {}
-    true = z3.BoolVal(True, ctx)
-
-    def build(level: int, suffixes: list[tuple]) -> z3.ExprRef:
-        if level == len(order):
-            return true
-        groups: dict[int, list[tuple]] = {}
-        for row in suffixes:
-            groups.setdefault(row[0], []).append(row[1:])
-        children = tuple(sorted((v, build(level + 1, rest)) for v, rest in groups.items()))
-        key = (level, tuple((v, c.get_id()) for v, c in children))
-        found = unique.get(key)
-        if found is None:
-            i = order[level]
-            arms = [_join(z3.Z3_mk_and, [equal(i, v), c], ctx) if c is not true else equal(i, v)
-                    for v, c in children]
-            found = arms[0] if len(arms) == 1 else _join(z3.Z3_mk_or, arms, ctx)
-            unique[key] = found
-        return found
-
-    ands = [equal(i, next(iter(states))[i]) for i in fixed]
-    if order:
-        ands.append(build(0, rows))
-    return _join(z3.Z3_mk_and, ands or [true], ctx)
+    used: set[int] = set()
+    for literal in (start, step):
+        core = unsat(literal)
+        if core is None:
+            return None
+        used |= core
+    return Reached(inv, used, max(found.values()))
