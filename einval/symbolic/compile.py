@@ -82,6 +82,7 @@ class Encoding:
         self.kind = kind
         self.width = width
         self._nums: dict[int, z3.ExprRef] = {}  # numerals, made once
+        self._sort: z3.SortRef | None = None
 
     @classmethod
     def for_model(cls, model: Model, kind: str = "bv") -> Encoding:
@@ -106,9 +107,13 @@ class Encoding:
         return found
 
     def var(self, name: str) -> z3.ExprRef:
-        if self.kind == "int":
-            return z3.Int(name)
-        return z3.BitVec(name, self.width)
+        """A constant of the encoding's sort (one call into Z3: the sort is
+        made once)."""
+        if self._sort is None:
+            self._sort = z3.IntSort() if self.kind == "int" else z3.BitVecSort(self.width)
+        ctx = self._sort.ctx
+        ast = z3.Z3_mk_const(ctx.ref(), z3.to_symbol(name, ctx), self._sort.ast)
+        return (z3.ArithRef if self.kind == "int" else z3.BitVecRef)(ast, ctx)
 
     def solver(self) -> z3.Solver:
         """The solver suited to the encoding (incremental, with assumptions)."""
@@ -133,7 +138,7 @@ def compile_expr(expr: Expr, env: Sequence[z3.ExprRef], enc: Encoding,
         term = env[expr.index]
     else:
         assert isinstance(expr, Op)
-        term = _apply(expr.op, [compile_expr(x, env, enc, memo) for x in expr.args])
+        term = apply(expr.op, [compile_expr(x, env, enc, memo) for x in expr.args])
     memo[id(expr)] = term
     return term
 
@@ -191,7 +196,8 @@ _BV = {"lt": z3.Z3_mk_bvslt, "le": z3.Z3_mk_bvsle, "gt": z3.Z3_mk_bvsgt,
 _INT = {"lt": z3.Z3_mk_lt, "le": z3.Z3_mk_le, "gt": z3.Z3_mk_gt, "ge": z3.Z3_mk_ge}
 
 
-def _apply(op: str, a: list[z3.ExprRef]) -> z3.ExprRef:
+def apply(op: str, a: list[z3.ExprRef]) -> z3.ExprRef:
+    """The term of operator ``op`` (an ``Op``'s) over the terms ``a``."""
     if op == "and":
         return conj(a)
     if op == "or":

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from itertools import product
 
 from ..deadline import Deadline, TimeLimit
-from ..lang import And, Not, evaluate
+from ..lang import And, Expr, Not, evaluate
 from ..model import Check, Model
 from ..verdict import ReplayError, Result, Trace, Verdict
 from . import chc, reached
@@ -160,12 +160,15 @@ class Search:
         self.seen: dict[str, bool] = {}  # witness goal -> reached
         self.never: dict[str, bool] = {}  # witness goal -> proved unreachable
         witnesses: dict[str, str] = {}
+        self.witnessed: dict[str, Expr] = {}  # witness goal -> what it looks for
+        self.hint: dict[str, int] = {}  # witness goal -> first depth to ask at
         self.tracks = []
         for i, check in enumerate(self.model.checks):
             key = f"{check.witness.label}\0{check.witness.expr!r}"
             if key not in witnesses:
                 witnesses[key] = name = f"W{len(witnesses)}"
                 unseen = Not(check.witness.expr)
+                self.witnessed[name] = check.witness.expr
                 self.unrolling.goal(name, lambda k, e=unseen: system.term(e, k))
                 self.seen[name] = self.never[name] = False
             self.tracks.append(self._track(i, check, witnesses[key]))
@@ -254,6 +257,9 @@ class Search:
                 self.reached_depth = found.depth
                 self.fact_goals["reached"] = found.core
                 self.unrolling.goal("reached", lambda k: found.invariant)
+                for name, expr in self.witnessed.items():
+                    first = found.first(expr)
+                    self.hint[name] = found.depth + 1 if first is None else first
 
     def _strengthen(self, pairs: bool) -> None:
         """Houdini facts as lemmas, once a few depths have not settled it;
@@ -295,14 +301,19 @@ class Search:
                 group = [n for n in group if n not in failing]
 
     def _witnesses(self, k: int) -> None:
-        """Base case for the witnesses: is one of them first reached at
-        step ``k``?  Asked of all at once, each one a path shows reached
-        then set aside (a witness is only ever said reached by a path)."""
+        """Base case for the witnesses: is one of them reached at step
+        ``k``?  Asked of all at once, each one a path shows reached then
+        set aside (a witness is only ever said reached by a path).
+        With the reached states proved invariant, a witness is first asked
+        for at the depth where they have it (``hint``): a run Z3 finds
+        there is as good as one found deeper in the search; if none is
+        found, it is asked for at every depth on, as without a hint."""
         wanted = {t.witness for t in self.tracks if not self.decided(t)}
-        unseen = [n for n in sorted(wanted) if not self.seen[n] and not self.never[n]]
+        unseen = [n for n in sorted(wanted) if not self.seen[n] and not self.never[n]
+                  and self.hint.get(n, 0) <= k]
         for group in self.groups(unseen):
             while group:
-                answer = self.unrolling.reach(group, k, self.lemmas(group, base=True))
+                answer = self.unrolling.hits(group, k)
                 if not answer.sat:
                     break
                 found = [n for n in group if not self.unrolling.true_at(answer.model, n, k)]

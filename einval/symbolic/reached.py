@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import z3
 
 from ..deadline import Deadline, TimeLimit
-from ..lang import BOOL, to_python
+from ..lang import BOOL, Expr, to_python
 from ..model import Model
 from .system import System
 
@@ -169,6 +169,15 @@ class Reached:
     invariant: z3.BoolRef  # at step 0
     core: set[int]  # parameters (by index) the proof used
     depth: int  # steps to the farthest state
+    levels: dict[State, int]  # each state, with the fewest steps to it
+
+    def first(self, expr: Expr) -> int | None:
+        """The fewest steps to a state where ``expr`` holds, as the
+        enumeration says (None: nowhere).  Only a hint of where to look:
+        Z3 still has to find the run."""
+        test = eval(f"lambda s: {to_python(expr)}")  # noqa: S307 - our own source
+        found = [level for state, level in self.levels.items() if test(state)]
+        return min(found) if found else None
 
 
 def prove(system: System, deadline: Deadline | None = None) -> Reached | None:
@@ -213,4 +222,4 @@ def prove(system: System, deadline: Deadline | None = None) -> Reached | None:
         if core is None:
             return None
         used |= core
-    return Reached(inv, used, max(found.values()))
+    return Reached(inv, used, max(found.values()), found)

@@ -19,7 +19,7 @@ import z3
 
 from ..lang import BOOL, Expr
 from ..model import Action, Model
-from .compile import Encoding, compile_expr, conj, disj, equal, implies, interval, ite, neg
+from .compile import Encoding, apply, compile_expr, conj, disj, equal, implies, interval, ite, neg
 from .reduction import independent_below
 
 
@@ -95,8 +95,10 @@ class System:
         s = self.state(k)
         indices = self.moving if k > 0 else self.moving + (
             self.frozen if self.symbolic_params else [])
+        zero = self.enc.num(0)
         return [
-            conj([s[i] >= 0, s[i] < self.model.variables[i].domain.size])
+            conj([apply("ge", [s[i], zero]),
+                  apply("lt", [s[i], self.enc.num(self.model.variables[i].domain.size)])])
             for i in indices if self.model.variables[i].sort != BOOL
         ]
 

@@ -151,6 +151,12 @@ class Unrolling:
         return self.query([self.start, *self.premises(names, k, lemmas),
                            self.fails(names, k)])
 
+    def hits(self, names: Sequence[str], k: int) -> Answer:
+        """From the initial state, one of the goals fails at step ``k``
+        (whether or not it did before: a witness needs a run, not the
+        shortest)."""
+        return self.query([self.start, self.fails(names, k)])
+
     def inductive(self, names: Sequence[str], k: int, lemmas: Sequence[str] = ()
                   ) -> Answer:
         """From anywhere, the goals hold for ``k`` steps, then one fails."""
