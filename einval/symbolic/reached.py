@@ -151,7 +151,7 @@ class Diagram:
         true = z3.BoolVal(True, self.ctx)
 
         def node(i: int, children: list[tuple[int, z3.ExprRef]]) -> z3.ExprRef:
-            arms = [self.equal(i, v) if z3.is_true(c) else
+            arms = [self.equal(i, v) if c is true else
                     _join(z3.Z3_mk_and, [self.equal(i, v), c], self.ctx)
                     for v, c in children]
             return arms[0] if len(arms) == 1 else _join(z3.Z3_mk_or, arms, self.ctx)
