@@ -143,9 +143,12 @@ def test_z3_verdicts_carry_the_depth_they_reached():
     assert (holds.kind, holds.depth) == ("holds", TOP)  # the witness is met at TOP
     unmet = one(counter(), symbolic.check_model, max_depth=5).verdict
     assert unmet.depth == 5 and unmet.detail.endswith("up to depth 5")
-    vacuous = one(counter(guard_top=4), symbolic.check_model).verdict
+    vacuous = one(counter(guard_top=4), symbolic.check_model, reached=False).verdict
     # the search stops at depth 1, where the witness is proved unreachable
     assert (vacuous.kind, vacuous.depth) == ("unknown", 1)
+    # with the reached states as the invariant (the default), at depth 0
+    vacuous = one(counter(guard_top=4), symbolic.check_model).verdict
+    assert (vacuous.kind, vacuous.depth) == ("unknown", 0)
 
 
 # -- designs and properties --------------------------------------------------
@@ -459,11 +462,15 @@ def test_z3_proves_by_exhaustion_when_induction_needs_longer_paths():
     b.add_check(Check("p", "", (Condition("y is never 20", y != 20),),
                       Condition("x reaches 3", x == 3)))
     model = b.build()
-    # without Houdini's facts (which see that y never leaves 0)
-    verdict = one(model, symbolic.check_model, facts=False).verdict
+    # without Houdini's facts (which see that y never leaves 0), nor the
+    # reached states as the invariant (which say so too)
+    verdict = one(model, symbolic.check_model, facts=False, reached=False).verdict
     assert str(verdict) == "holds (proved: no loop-free run is longer than 3 steps)"
-    # with them (from depth 3 on), induction converges at that depth
-    assert str(one(model, symbolic.check_model).verdict) == "holds (proved by 3-induction)"
+    # with Houdini's (from depth 3 on), induction converges at that depth
+    assert str(one(model, symbolic.check_model, reached=False).verdict) == \
+        "holds (proved by 3-induction)"
+    # with the reached states (the default), no induction is needed at all
+    assert str(one(model, symbolic.check_model).verdict) == "holds (proved by invariant)"
     assert one(model).verdict.kind == "holds"
 
 
