@@ -11,14 +11,19 @@ registered buffers, libc's ``uexterr``).  Each design says which of its
 buffers is which (``world.buffers(..., memory=...)``, with the mechanism
 in a comment); one it does not declare counts as kernel memory.
 
-The bound, in messages held at once in all kernel buffers together, is
-the scenario's ``[bounds] kernel_messages``; when a scenario states none,
-one buffer's worth (``buffer_slots``) per user thread or goroutine: what
-a log per failing call costs while every caller is failing at once.
-The model's buffers are finite, so "however many calls fail" is about
-what stays held between calls: a message kept for nobody (a per-CPU or
-per-task slot nobody reads, a ring that is read later) counts until it
-is dropped or read.  Witness: a call fails and its caller reads.
+The bound is per holder: each kernel buffer (the messages the kernel
+keeps for one task, one CPU, one fd, one call) holds at most the
+scenario's ``[bounds] kernel_messages`` messages; when a scenario states
+none, one buffer's worth (``buffer_slots``), what a log per failing call
+holds.  Per holder because that is what "however many calls fail"
+rules out: memory that grows with the failures themselves (a queue of
+every error until read), where a field per task or CPU, like errno, is
+accepted.  (A total over all holders would also be a sum whose operands
+the symmetry reduction permutes; per-holder conditions map onto each
+other, so interchangeable threads stay interchangeable.)  The model's
+holders are fixed, so what the property sees is what stays held between
+calls: a message kept for nobody, or not read yet, counts until it is
+dropped or read.  Witness: a call fails and its caller reads.
 """
 
 from einval.lang import Count
@@ -30,18 +35,20 @@ from einval.vocab import EMPTY
 def bound_of(world) -> int:
     """The stated bound, or the default named in the module docstring."""
     stated = world.scenario.kernel_messages
-    return stated if stated is not None else world.slots * len(world.threads)
+    return stated if stated is not None else world.slots
 
 
 class Bounded(Property):
     name = "bounded"
-    summary = "messages held in kernel memory stay within the stated bound"
+    summary = "no kernel buffer holds more messages than the stated bound"
     order = 70
 
     def conditions(self, world):
-        cells = [cell for buffers in world.kernel_memory()
-                 for row in buffers.cells for cell in row]
         bound = bound_of(world)
-        yield Condition(
-            f"kernel memory holds at most {bound} messages",
-            Count(cell != EMPTY for cell in cells) <= bound)
+        for buffers in world.kernel_memory():
+            if buffers.slots <= bound:
+                continue  # it cannot hold more
+            for key, row in zip(buffers.keys, buffers.cells):
+                yield Condition(
+                    f"{buffers.name}[{key}] holds at most {bound} messages",
+                    Count(cell != EMPTY for cell in row) <= bound)
