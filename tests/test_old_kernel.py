@@ -44,14 +44,30 @@ class OldBranchInSet(Property):
                             for c in w.writers.calls()))
 
 
+TWO_THREADS = """
+description = "old or new; a thread with two calls, another with one"
+[[kernel]]
+version = "either"
+[[thread]]
+name = "T1"
+calls = 2
+[[thread]]
+name = "T2"
+[syscall]
+path = ["emit?", "emit?"]
+"""
+
+
 @pytest.mark.parametrize("design", [c.name for c in catalog.designs()])
 def test_old_branch_observations_lie_in_the_static_set(design):
-    """Every observation explored on old-kernel's old branch is one the
-    property counts as an old kernel's (and the branch is reached)."""
-    model, _ = world.build(catalog.scenario("old-kernel"), catalog.design(design),
-                           [OldBranchInSet])
-    (result,) = explicit.check_model(model)
-    assert result.verdict.kind == "holds", result.verdict
+    """Every observation explored on an old branch is one the property
+    counts as an old kernel's (and the branch is reached): in the shipped
+    scenario, and with a second call (whose probe answer is the thread's
+    earlier one) and a second thread."""
+    for scenario in (catalog.scenario("old-kernel"), scenario_from(TWO_THREADS)):
+        model, _ = world.build(scenario, catalog.design(design), [OldBranchInSet])
+        (result,) = explicit.check_model(model)
+        assert result.verdict.kind == "holds", (scenario.name, result.verdict)
 
 
 def _trace_names(design, scenario, prop):
