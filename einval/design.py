@@ -45,6 +45,35 @@ class Switch:
 
 
 @dataclass(frozen=True)
+class OldKernel:
+    """How a caller asks for a log, and what a kernel that predates the
+    design does with the request (DOMAIN.md, "Old kernels").
+
+    ``request``: how the call asks, in words (for ``einval show``).
+    ``errno``: the errno an old kernel rejects the whole call with, before
+    any of its path runs (an unknown ``cmd`` bit: ``-EINVAL`` from the
+    command switch); None when the old kernel runs the call as if no log
+    were asked for (extra registers are ignored; or the caller, told by
+    its probe, does not ask), so the call fails with its own errno.
+    ``probe``: the separate call whose answer tells an old kernel from a
+    new one, or None; ``probe_old`` and ``probe_new`` its answers.
+    ``probe_at``: ``"start"`` (before the thread's first call: a
+    registration the design's ``thread_start`` makes, or a probe of its
+    own) or ``"retrieval"`` (the call that fetches the explanation is
+    itself new: its answer is the probe).  ``source``: where the
+    mechanism is documented.
+    """
+
+    request: str = "extra arguments an old kernel ignores"
+    errno: str | None = None
+    probe: str | None = None
+    probe_old: str = "-"
+    probe_new: str = "-"
+    probe_at: str = "start"
+    source: str = ""
+
+
+@dataclass(frozen=True)
 class Read:
     """One step of retrieving an explanation, in user space.
 
@@ -76,6 +105,11 @@ class Design:
     switches: ClassVar[Mapping[str, Switch]] = {}
     # Rows of `einval compare` beside the design itself: name -> switches on.
     variants: ClassVar[Mapping[str, Sequence[str]]] = {}
+    # What a kernel that predates the design does with the caller's request
+    # for a log.  The default says the least a caller can rely on: the
+    # request is ignored (bpf() reads 3 arguments; extra registers are not
+    # looked at), the call fails with its own errno, no probe.
+    old_kernel: ClassVar[OldKernel] = OldKernel()
 
     def __init__(self, world: World, switch_vars: Mapping[str, Var] | None = None,
                  chosen: frozenset[str] = frozenset()):
@@ -181,7 +215,8 @@ class CallBuffer(Design):
         return ctx.call is not None
 
     def declare(self):
-        self.log = self.world.buffers(self.buffer_name, owner="frame")
+        # The caller's own buffer: the kernel writes user memory.
+        self.log = self.world.buffers(self.buffer_name, owner="frame", memory="user")
 
     def buffer(self, ctx: Context) -> Expr:
         """The call's own buffer, or NULL where the code has none in hand

@@ -200,21 +200,29 @@ def add_call(world: World, program: Program, call: Call) -> None:
     start = program.end
     user = ctx.but(kind=USER)
     probe = user.on(*_first_place(program))
+    decl = world.old_decl
+    probes = call.from_user and call.first and world.probed is not None
     if call.from_user and call.first and design.thread_start(probe) is not None:
         # libc's thread set-up runs with every signal blocked (glibc's
         # start_thread, FreeBSD libthr's thread_start restore the mask after).
+        # A registration that is the design's probe records its answer.
         program.add(Instruction(f"{call} thread start", user, lambda s: s.action(
-            design.thread_start_name(call), world.hook("thread_start", s.ctx)),
-            masked=True))
+            design.thread_start_name(call), world.hook("thread_start", s.ctx),
+            world.start_probe(s.ctx.thread) if probes else {}), masked=True))
+    elif probes:
+        program.add(Instruction(f"{call} probe", user, lambda s: s.action(
+            f"probes the kernel: {decl.probe} (before {call})",
+            world.start_probe(s.ctx.thread))))
     if call.from_user and design.prepare(probe) is not None:
         program.add(Instruction(f"{call} prepare", user, lambda s: s.action(
             design.prepare_name(call), world.hook("prepare", s.ctx))))
-    program.add(Instruction(f"{call} entry", ctx, lambda s: s.action(
-        f"bpf() call {call} enters the kernel", world.hook("syscall_entry", s.ctx)),
-        kernel=not call.from_user))
+    after_return: list[int] = []  # the pc past the return, once laid out
+    program.add(Instruction(f"{call} entry", ctx, lambda s: _entry(
+        world, call, s, after_return), kernel=not call.from_user))
     add_path(world, program, call)
     program.add(Instruction(f"{call} return", ctx, lambda s: _exit(world, call, s),
                             kernel=True))
+    after_return.append(program.end)
     if call.writer.retrieved:
         add_retrieval(world, program, call, user)
     program.blocks.append((start, program.end))
@@ -241,11 +249,29 @@ def _skippable(instruction: Instruction, program: Program, name: str, after: int
     instruction.act = both
 
 
+def _entry(world: World, call: Call, site: Site, after_return: list[int]) -> None:
+    """The call enters the kernel; a kernel that predates the design and
+    rejects its request in-band (an unknown ``cmd`` bit) fails the whole
+    call there, before any of its path runs (``Design.old_kernel``)."""
+    name = f"bpf() call {call} enters the kernel"
+    errno = world.old_decl.errno
+    if not (errno and world.may_be_old and call.from_user and call.writer.retrieved):
+        site.action(name, world.hook("syscall_entry", site.ctx))
+        return
+    site.action(name, world.hook("syscall_entry", site.ctx), guard=world.new_kernel())
+    site.action(f"bpf() call {call} returns -{errno}: this kernel rejects "
+                f"{world.old_decl.request}",
+                {world.failed(call.writer): TRUE},
+                world.returned(call.writer, errno, site.ctx.thread),
+                guard=world.old_kernel(), next=after_return[0])
+
+
 def _exit(world: World, call: Call, site: Site) -> None:
     updates = [world.hook("syscall_exit", site.ctx)]
     updates += [extra(site.ctx) for extra in call.exit_updates]
     if call.writer.retrieved:
         updates.append({world.failed(call.writer): TRUE})
+        updates.append(world.returned(call.writer, "EINVAL", site.ctx.thread))
     name = f"bpf() call {call} returns -EINVAL"
     if not call.from_user:
         name = f"{call.writer.label} returns -EINVAL to its caller"
@@ -284,7 +310,8 @@ def _read(world: World, call: Call, copy: Buffers, first: int, count: int, i: in
     ends = TRUE if i == count - 1 else read.last
     nxt: int | Expr = first + i + 1
     if ends is not None:
-        updates.append(when(ends, {world.retrieved(call.writer): TRUE}))
+        updates.append(when(ends, {world.retrieved(call.writer): TRUE,
+                                   **world.retrieval_probe(call.writer)}))
         nxt = If(ends, first + count, nxt)
     site.action(read.name, *_merge(updates), guard=read.guard, next=nxt)
 

@@ -43,6 +43,8 @@ BOUNDS = {
     "buffer_slots": Int(2, 1, LIMITS["buffer_slots"], doc="messages a buffer holds"),
     "max_states": Int(DEFAULT_MAX_STATES, 1, doc="stop the search after this many"),
     "max_depth": Int(None, 1, doc="stop the search at this depth"),
+    "kernel_messages": Int(None, 0, 64, doc="messages kernel memory may hold at "
+                           "once (the bounded property)"),
 }
 SECTIONS = ("syscall", "bounds", "expect")
 
@@ -67,6 +69,7 @@ class Scenario:
     buffer_slots: int = 2
     max_states: int = DEFAULT_MAX_STATES
     max_depth: int | None = None
+    kernel_messages: int | None = None
     pieces: list[Piece] = field(default_factory=list)
     path: list[tuple[Any, bool]] = field(default_factory=list)  # (Step, optional)
     expectations: list[Expectation] = field(default_factory=list)
@@ -299,6 +302,7 @@ class _Reader:
         s.buffer_slots = values["buffer_slots"]
         s.max_states = values["max_states"]
         s.max_depth = values["max_depth"]
+        s.kernel_messages = values["kernel_messages"]
 
     def expectations(self) -> list[Expectation]:
         raw = self.data.get("expect", {})

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 
 from . import hooks
-from .design import Choice, Design, as_choice
+from .design import Choice, Design, OldKernel, as_choice
 from .errors import InputError
-from .lang import TRUE, Const, Expr, If, Or, Var
+from .lang import FALSE, TRUE, Const, Expr, If, Or, Var
 from .machine import Program, place_all
 from .model import Condition, Domain, Model, ModelBuilder, Updates, when
 from .property import Property
@@ -57,6 +57,16 @@ class Mutex:
         return {self.owner: If(self.owner == mine, 0, self.owner)}
 
 
+# Hooks that run kernel code of the design: a kernel that predates it runs
+# none of them (its registration syscalls fail, its error sites have no
+# syscall_string(), its entry and exit keep no log state).
+KERNEL_HOOKS = frozenset({"thread_start", "prepare", "syscall_entry", "emit",
+                          "bpf_output", "syscall_exit"})
+KERNEL = Domain(("booting", "new", "old"))  # the ghost choice of [[kernel]]
+EINVAL = "EINVAL"  # what every path of a call returns (machine._exit)
+MEMORIES = ("kernel", "user")
+
+
 class World:
     """The instantiated scenario: tasks, CPUs, writers, programs, state."""
 
@@ -79,6 +89,15 @@ class World:
         self._mutexes: dict[str, Mutex] = {}
         self._observed: dict[int, dict] = {}
         self._copies: Buffers | None = None
+        # The kernel versions the run may boot (``[[kernel]]``); with both,
+        # ``kernel`` is the ghost choice no caller reads.
+        self.kernel_versions: tuple[str, ...] = ("new",)
+        self.kernel: Var | None = None
+        self.old_decl: OldKernel = OldKernel()
+        self.outcomes: Domain = Domain(("-", EINVAL))
+        self.probed: Family | None = None
+        # Buffers holding messages, with whose memory they are.
+        self.message_buffers: list[tuple[Buffers, str]] = []
 
     def of(self, piece: object) -> SimpleNamespace:
         """What a piece of the scenario built in this world (its task, its
@@ -161,10 +180,19 @@ class World:
                        init, **kw)
 
     def buffers(self, name: str, owner: str, policy: str = "truncate",
-                slots: int | None = None, keys: Sequence[str] | None = None) -> Buffers:
+                slots: int | None = None, keys: Sequence[str] | None = None,
+                memory: str = "kernel") -> Buffers:
         """Message buffers, one per ``owner``: ``frame`` (the memory of one
         caller: a thread's code, a handler, a BPF program), ``thread``,
-        ``task``, ``cpu``, or ``one`` (a single buffer, e.g. on one fd)."""
+        ``task``, ``cpu``, or ``one`` (a single buffer, e.g. on one fd).
+
+        ``memory``: whose memory holds the messages, ``kernel`` (a field of
+        ``task_struct``, a per-CPU area, an fd's kernel object) or ``user``
+        (a buffer the caller passed or registered, written with
+        ``copy_to_user``).  A buffer a design does not declare counts as
+        kernel memory: the ``bounded`` property takes no word not given."""
+        if memory not in MEMORIES:
+            raise ValueError(f"unknown memory {memory!r} (known: {', '.join(MEMORIES)})")
         owners = {
             "frame": [f.name for f in self.frames],
             "thread": [t.name for t in self.threads],
@@ -177,7 +205,54 @@ class World:
                 raise ValueError(f"unknown buffer owner {owner!r} (known: "
                                  f"{', '.join(owners)})")
             keys = owners[owner]
-        return Buffers(self.builder, name, keys, slots or self.slots, self.tags, policy)
+        made = Buffers(self.builder, name, keys, slots or self.slots, self.tags, policy)
+        self.message_buffers.append((made, memory))
+        return made
+
+    def kernel_memory(self) -> list[Buffers]:
+        """The buffers whose messages the kernel holds in its own memory."""
+        return [b for b, memory in self.message_buffers if memory == "kernel"]
+
+    # -- the kernel version (``[[kernel]]``) ---------------------------------
+    @property
+    def may_be_old(self) -> bool:
+        """Whether this run may boot a kernel that predates the design."""
+        return "old" in self.kernel_versions
+
+    def old_kernel(self) -> Expr:
+        """The kernel that runs predates the design (a ghost: only the
+        properties read it; the caller sees only what its calls return)."""
+        if not self.may_be_old:
+            return FALSE
+        return TRUE if self.kernel is None else self.kernel == KERNEL.value("old")
+
+    def new_kernel(self) -> Expr:
+        if "new" not in self.kernel_versions:
+            return FALSE
+        return TRUE if self.kernel is None else self.kernel == KERNEL.value("new")
+
+    def declare_kernel(self) -> None:
+        """The ghost choice, when both versions may boot; state the old
+        kernel's answers need (what a thread's probe returned)."""
+        if self.may_be_old and "new" in self.kernel_versions:
+            self.kernel = self.builder.var("kernel", KERNEL, 0)
+        if self.may_be_old and self.old_decl.probe and self.old_decl.probe_at == "start":
+            self.probed = self.per_thread("probed", self.outcomes, hidden=True)
+
+    def outcome(self, label: str) -> Const:
+        return Const(self.outcomes.value(label))
+
+    def probe_answer(self) -> Expr:
+        """What the design's probe returns on the kernel that runs."""
+        decl = self.old_decl
+        return If(self.old_kernel(), self.outcome(decl.probe_old),
+                  self.outcome(decl.probe_new))
+
+    def start_probe(self, thread: int | None) -> Updates:
+        """The thread's probe (or registration) records the kernel's answer."""
+        if self.probed is None or thread is None:
+            return {}
+        return self.probed.set(thread, self.probe_answer())
 
     # -- observations (for properties) ---------------------------------------
     def declare_observations(self) -> None:
@@ -186,6 +261,10 @@ class World:
         b = self.builder
         calls = self.writers.calls()
         self._copies = Buffers(b, "got", [c.label for c in calls], self.slots, self.tags)
+        decl = self.old_decl
+        labels = ["-", EINVAL] + [x for x in (decl.errno, decl.probe_old, decl.probe_new)
+                                  if x]
+        self.outcomes = Domain(tuple(dict.fromkeys(labels)))
         for call in calls:
             self._observed[call.tag] = {
                 "emitted": b.var(f"emitted[{call}]", Domain.range(self._emits(call)), 0,
@@ -193,6 +272,16 @@ class World:
                 "failed": b.flag(f"failed[{call}]", hidden=True),
                 "retrieved": b.flag(f"retrieved[{call}]", hidden=True),
             }
+            if self.may_be_old:
+                # What the caller sees of the kernel's version: the call's
+                # errno and its probe's answer; and a ghost copy of the
+                # version itself, for the properties.
+                self._observed[call.tag]["errno"] = b.var(f"errno[{call}]",
+                                                          self.outcomes, 0)
+                self._observed[call.tag]["old"] = b.flag(f"on_old[{call}]", hidden=True)
+                if decl.probe:
+                    self._observed[call.tag]["probe"] = b.var(f"probe[{call}]",
+                                                              self.outcomes, 0)
 
     def _emits(self, call: Writer) -> int:
         for program in self.programs:
@@ -226,11 +315,48 @@ class World:
         return self._obs(call, "emitted")
 
     def count_emit(self, call: Writer) -> Updates:
-        """One more message emitted by ``call`` (if anyone reads it back)."""
+        """One more message emitted by ``call`` (if anyone reads it back);
+        an old kernel has no ``syscall_string()``: nothing is emitted."""
         if call.tag not in self._observed:
             return {}
         emitted = self.emitted(call)
+        if self.may_be_old:
+            return {emitted: If(self.new_kernel(), emitted + 1, emitted)}
         return {emitted: emitted + 1}
+
+    # -- what the caller sees of the kernel version -------------------------
+    def errno(self, call: Writer) -> Expr:
+        """The errno ``call`` returned (every path of a new kernel: EINVAL)."""
+        got = self._observed.get(call.tag, {}).get("errno")
+        return got if got is not None else self.outcome(EINVAL)
+
+    def probe(self, call: Writer) -> Expr:
+        """The probe's answer the caller of ``call`` holds."""
+        got = self._observed.get(call.tag, {}).get("probe")
+        return got if got is not None else self.outcome(self.old_decl.probe_new)
+
+    def ran_old(self, call: Writer) -> Expr:
+        """Ghost: ``call`` ran on a kernel that predates the design."""
+        got = self._observed.get(call.tag, {}).get("old")
+        return got if got is not None else FALSE
+
+    def returned(self, call: Writer, errno: str, thread: int | None) -> Updates:
+        """The observations a return with ``errno`` records for ``call``."""
+        obs = self._observed.get(call.tag, {})
+        out: dict[Var, Expr] = {}
+        if "errno" in obs:
+            out[obs["errno"]] = self.outcome(errno)
+            out[obs["old"]] = self.old_kernel()
+        if "probe" in obs and self.probed is not None and thread is not None:
+            out[obs["probe"]] = self.probed.at(thread)
+        return out
+
+    def retrieval_probe(self, call: Writer) -> Updates:
+        """The call fetching the explanation is the probe: its answer."""
+        obs = self._observed.get(call.tag, {})
+        if "probe" not in obs or self.old_decl.probe_at != "retrieval":
+            return {}
+        return {obs["probe"]: self.probe_answer()}
 
     def settle_observations(self) -> None:
         """A call's observations are final once its caller has read the
@@ -241,6 +367,8 @@ class World:
         for call in self.writers.calls():
             observed = [*self.got(call), self.emitted(call), self.failed(call),
                         self.retrieved(call)]
+            observed += [v for k, v in self._observed[call.tag].items()
+                         if k in ("errno", "old", "probe")]
             self.builder.settle(str(call), self.retrieved(call), observed)
 
     def witness_failed_and_retrieved(self) -> Condition:
@@ -251,9 +379,13 @@ class World:
 
     # -- the design ----------------------------------------------------------
     def hook(self, name: str, *args):
-        """Call the design's hook ``name``, checked (``einval.hooks``)."""
+        """Call the design's hook ``name``, checked (``einval.hooks``).  On a
+        kernel that predates the design its kernel code does nothing."""
         assert self.design is not None
-        return hooks.call(self.design, name, self.builder.size, *args)
+        result = hooks.call(self.design, name, self.builder.size, *args)
+        if result and name in KERNEL_HOOKS and self.may_be_old:
+            return when(self.new_kernel(), result)
+        return result
 
     def design_error(self, hook: str, message: str) -> InputError:
         assert self.design is not None
@@ -293,12 +425,14 @@ def build(scenario: Scenario, design: type[Design] | Choice,
     """The ground model of ``design`` in ``scenario``, with its checks."""
     choice = as_choice(design)
     world = World(scenario, f"{choice.name} in {scenario.name}")
+    world.old_decl = choice.design.old_kernel
     pieces = scenario.pieces
     for piece in pieces:
         piece.register(world)
     world.tags = world.writers.domain()
     world.declare_cpus()
     world.declare_observations()
+    world.declare_kernel()
     for piece in pieces:
         piece.declare(world)
     world.design = choice.design(world, _switches(world, choice), choice.switches)

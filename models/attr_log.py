@@ -24,9 +24,19 @@ pointer): no task, goroutine or CPU is involved.  What it cannot do:
 Each call starts with its buffer empty (the model gives every call a
 fresh log, as it does for ``4th-arg``); when it is full, later messages
 are dropped, as the verifier log truncates.
+
+Old kernels: the new fields sit inside ``union bpf_attr`` (the
+raw_tracepoint struct, two fields, is far smaller than the union, which
+prog_load's struct sizes), so a kernel that predates them finds nonzero
+bytes after the command's last field: ``CHECK_ATTR`` in the command's
+handler (kernel/bpf/syscall.c, 5.8 and 6.1) fails it with ``-EINVAL``,
+the errno of a real error, before anything else of it runs.  Only fields
+past the old kernel's ``sizeof(attr)`` would get the distinct ``-E2BIG``
+(``bpf_check_uarg_tail_zero`` in ``__sys_bpf``): not the case for a
+command smaller than the union.  No probe is part of the patch.
 """
 
-from einval.design import CallBuffer
+from einval.design import CallBuffer, OldKernel
 from einval.steps.unknown_cmd import DISPATCH
 
 
@@ -37,6 +47,9 @@ class AttrLog(CallBuffer):
     churn = "attr"
 
     buffer_name = "attr_log"
+    old_kernel = OldKernel(
+        request="nonzero log fields after the command's last field", errno="EINVAL",
+        source="kernel/bpf/syscall.c: CHECK_ATTR(BPF_RAW_TRACEPOINT_OPEN)")
 
     def in_hand(self, ctx):
         """Not at the command switch: an unknown command has no attr layout."""

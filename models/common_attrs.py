@@ -16,9 +16,18 @@ of them, so it logs nothing.  The log is user memory of this call (keyed
 by the caller's frame), passed as a parameter: no task, goroutine or CPU
 is involved.  ``bpf_sys_bpf`` takes three arguments, so nested calls and
 interrupts have no log; the kernel caller ``kern_sys_bpf`` neither.
+
+Old kernels (DOMAIN.md, "Old kernels"): bit 16 of ``cmd`` is unknown to a
+kernel that predates it and gets ``-EINVAL`` from the command switch, the
+errno of a real error.  So the design probes first: the flag with a NULL
+common-attr pointer gets ``-EFAULT`` from a kernel that reads the common
+attrs and ``-EINVAL`` from one that does not.  A caller whose probe got
+``-EINVAL`` does not set the flag, and its call runs as before, failing
+with its own errno and no text.  The probe is made once, before the
+thread's first call (libbpf caches such feature probes).
 """
 
-from einval.design import CallBuffer
+from einval.design import CallBuffer, OldKernel
 from einval.steps.unknown_cmd import DISPATCH
 
 
@@ -29,6 +38,11 @@ class CommonAttrs(CallBuffer):
     churn = "explicit"
 
     buffer_name = "common_log"
+    old_kernel = OldKernel(
+        request="cmd bit 16 with the common attrs", errno=None,
+        probe="bpf(cmd | BPF_COMMON_ATTRS) with a NULL common-attr pointer",
+        probe_old="EINVAL", probe_new="EFAULT",
+        source="DOMAIN.md, Old kernels: the 2026 probe expects -EFAULT")
 
     def in_hand(self, ctx):
         """Not at the command switch (the common attrs are not parsed yet),

@@ -17,9 +17,14 @@ thread opts in once at start, on its own socket; the caller reads the
 slot from the reply to its request.  Code with no extack in hand (an
 interrupt, a nested ``bpf_sys_bpf``, whose helper has three arguments)
 logs nothing into the caller's.
+
+Old kernels: the opt-in is the probe.  ``netlink_setsockopt`` answers an
+option it does not know with ``-ENOPROTOOPT`` (net/netlink/af_netlink.c,
+its ``default:`` case; ``NETLINK_EXT_ACK`` itself is answered since
+4.12), a kernel that knows it with 0.  Calls run as ever.
 """
 
-from einval.design import Design
+from einval.design import Design, OldKernel
 from einval.lang import If
 from einval.model import Domain
 from einval.vocab import EMPTY
@@ -30,9 +35,16 @@ class Extack(Design):
     summary = "netlink extack: one slot in this request's reply, if opted in"
     order = 90
     churn = "explicit"
+    old_kernel = OldKernel(
+        request="a setsockopt() opt-in at thread start", errno=None,
+        probe="setsockopt(NETLINK_EXT_ACK)", probe_old="ENOPROTOOPT", probe_new="0",
+        source="net/netlink/af_netlink.c: netlink_setsockopt's default case")
 
     def declare(self):
-        self.slot = self.world.buffers("extack", owner="frame", policy="overwrite")
+        # struct netlink_ext_ack is on netlink_rcv_skb's stack: kernel memory
+        # (the model keeps the slot until the next request: an overcount).
+        self.slot = self.world.buffers("extack", owner="frame", policy="overwrite",
+                                       memory="kernel")
         self.opted = self.world.per_thread("ext_ack_on", Domain.range(1))
 
     def thread_start(self, ctx):

@@ -32,9 +32,16 @@ does for its own threads.
 Switch ``save_restore``: a signal handler saves the registered buffer on
 entry and restores it before returning (the errno convention), so its
 own calls do not clobber the interrupted code's explanation.
+
+Old kernels: libc's constructor asks the kernel's release first, ``if
+(__getosreldate() >= P_OSREL_EXTERRCTL) exterrctl(EXTERRCTL_ENABLE, 0,
+&uexterr)`` (lib/libc/gen/uexterr_gettext.c, 2025), so it never makes a
+syscall an old kernel lacks (FreeBSD's ``nosys`` would also post
+SIGSYS).  The osreldate is the probe: below ``P_OSREL_EXTERRCTL`` on an
+old kernel, at or above it on a new one; calls then run as ever.
 """
 
-from einval.design import Design, Switch
+from einval.design import Design, OldKernel, Switch
 from einval.model import Domain
 
 
@@ -43,6 +50,11 @@ class Exterrctl(Design):
     summary = "FreeBSD exterrctl: libc registers a buffer per thread; filled on return"
     order = 100
     churn = "current"
+    old_kernel = OldKernel(
+        request="exterrctl(EXTERRCTL_ENABLE) from libc at thread start", errno=None,
+        probe="getosreldate() against P_OSREL_EXTERRCTL", probe_old="osrel-old",
+        probe_new="osrel-new",
+        source="FreeBSD lib/libc/gen/uexterr_gettext.c (uexterr_ctr)")
     switches = {
         "save_restore": Switch(
             "signal handlers save and restore the exterr buffer (like errno)",
@@ -51,10 +63,14 @@ class Exterrctl(Design):
 
     def declare(self):
         w = self.world
-        self.user = w.buffers("uexterr", owner="task", policy="overwrite")
-        self.kexterr = w.buffers("td_kexterr", owner="task", policy="overwrite")
+        # libc's struct uexterror is user memory; td_kexterr is a field of
+        # struct thread (kernel memory); a handler's saved copy is user memory.
+        self.user = w.buffers("uexterr", owner="task", policy="overwrite", memory="user")
+        self.kexterr = w.buffers("td_kexterr", owner="task", policy="overwrite",
+                                 memory="kernel")
         self.enabled = w.per_task("uexterr_on", Domain.range(1))
-        self.saved = w.buffers("saved_uexterr", owner="frame", policy="overwrite")
+        self.saved = w.buffers("saved_uexterr", owner="frame", policy="overwrite",
+                               memory="user")
 
     def thread_start(self, ctx):
         return self.enabled.set(ctx.task, 1)

@@ -15,9 +15,14 @@ hand (an interrupt, a nested call from a BPF program) logs nothing.
 
 Switch ``fd_per_thread``: each thread opens a log fd of its own instead
 of sharing the process's one.
+
+Old kernels: the log fd comes from an ``fsopen()``-like open, a syscall a
+kernel that predates the design lacks (``-ENOSYS``, kernel/sys_ni.c; a
+new one returns an fd).  The caller learns the open's answer before its
+first call, and without an fd it names none: the call runs as ever.
 """
 
-from einval.design import Design, Read, Switch
+from einval.design import Design, OldKernel, Read, Switch
 from einval.lang import If
 from einval.vocab import EMPTY
 
@@ -29,14 +34,19 @@ class FdLog(Design):
     summary = "a log on an fd (fs_context): a ring of 8, read() one at a time"
     order = 70
     churn = "attr"
+    old_kernel = OldKernel(
+        request="an fd from an fsopen()-like open", errno=None,
+        probe="the open of the log fd", probe_old="ENOSYS", probe_new="0",
+        source="kernel/sys_ni.c; fs/fsopen.c is the model of the open")
     switches = {
         "fd_per_thread": Switch("each thread reads a log fd of its own",
                                 "threads share one log fd"),
     }
 
     def declare(self):
+        # fs_context's log lives in the kernel until read() or close().
         self.ring = self.world.buffers("fd_log", owner="thread", policy="ring",
-                                       slots=RING)
+                                       slots=RING, memory="kernel")
 
     def fd(self, ctx):
         """The log the caller's fd names: its own, or the first thread's."""

@@ -27,9 +27,14 @@ Switches (the mitigations the kernel already applies elsewhere):
   ``runtime``) and io_uring's task_work on the exit path (``task_work``)
   leave it alone.  Off, the design is Alexei's "all syscalls will become
   stateful".
+
+Old kernels: the "give me back the error string" call is a new syscall; a
+kernel without it runs ``sys_ni_syscall`` (kernel/sys_ni.c: ``-ENOSYS``),
+where a new kernel returns 0 (and a string, or none).  That answer is the
+probe; the failing bpf() call itself is unchanged (its errno, no text).
 """
 
-from einval.design import Design, Switch
+from einval.design import Design, OldKernel, Switch
 
 # Contexts that reach an error site outside any bpf() call: the kinds
 # the Go runtime and task_work pieces give their raw syscalls.
@@ -41,6 +46,11 @@ class StatefulGetError(Design):
     summary = "kernel keeps a per-task last error; a 2nd syscall fetches it"
     order = 40
     churn = "current"
+    old_kernel = OldKernel(
+        request="a get-error syscall after the failure", errno=None,
+        probe="the get-error syscall", probe_old="ENOSYS", probe_new="0",
+        probe_at="retrieval",
+        source="kernel/sys_ni.c: a syscall the kernel lacks returns -ENOSYS")
     switches = {
         "in_task": Switch(
             "the error site fills the slot only in task context (in_task())",
@@ -58,9 +68,12 @@ class StatefulGetError(Design):
     }
 
     def declare(self):
-        self.last_error = self.world.buffers("last_error", owner="task")
-        self.saved = self.world.buffers("saved_error", owner="frame")
-        self.sig_saved = self.world.buffers("sigframe_error", owner="frame")
+        # The last error is a field of task_struct (kernel memory), as is
+        # the nested call's saved copy; the signal frame is on the user stack.
+        self.last_error = self.world.buffers("last_error", owner="task", memory="kernel")
+        self.saved = self.world.buffers("saved_error", owner="frame", memory="kernel")
+        self.sig_saved = self.world.buffers("sigframe_error", owner="frame",
+                                            memory="user")
 
     def syscall_entry(self, ctx):
         mine = self.last_error.ref(ctx.task)

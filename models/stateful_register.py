@@ -25,9 +25,14 @@ Switch ``outer_only``: only a call from user space touches the
 registered buffer; a nested ``bpf_sys_bpf()`` call (its attr is a kernel
 pointer, ``bpfptr_is_kernel()``) neither clears nor fills it, as the
 2026 ``BPF_COMMON_ATTRS`` gives nested calls no log.
+
+Old kernels: the registration is a new syscall; a kernel without it runs
+``sys_ni_syscall`` (kernel/sys_ni.c: ``-ENOSYS``).  The thread-start
+registration is therefore the probe: ``-ENOSYS`` on an old kernel, 0 on
+a new one, and later calls run as ever, with their own errno.
 """
 
-from einval.design import Design, Switch
+from einval.design import Design, OldKernel, Switch
 
 
 class StatefulRegister(Design):
@@ -35,6 +40,10 @@ class StatefulRegister(Design):
     summary = "a syscall registers a per-thread buffer; failing calls fill it"
     order = 30
     churn = "current"
+    old_kernel = OldKernel(
+        request="a registration syscall before the first call", errno=None,
+        probe="the registration syscall", probe_old="ENOSYS", probe_new="0",
+        source="kernel/sys_ni.c: a syscall the kernel lacks returns -ENOSYS")
     switches = {
         "save_restore": Switch(
             "signal handlers save and restore the registered buffer (like errno)",
@@ -48,9 +57,10 @@ class StatefulRegister(Design):
     }
 
     def declare(self):
-        self.log = self.world.buffers("log", owner="thread")
+        # The registered buffer and the handler's saved copy: user memory.
+        self.log = self.world.buffers("log", owner="thread", memory="user")
         self.registered = self.world.per_task("registered", self.log.pointer_domain)
-        self.saved = self.world.buffers("saved_log", owner="frame")
+        self.saved = self.world.buffers("saved_log", owner="frame", memory="user")
 
     def thread_start(self, ctx):
         return self.registered.set(ctx.task, self.log.ref(ctx.thread))

@@ -24,9 +24,14 @@ Switches (the mitigations a reviewer would ask for):
   this syscall_string() reporting mechanism" (his mail of the same day);
   Andrii's objection in his reply: "some BPF programs might interleave its
   log output with syscall's output".  The variant ``shared-storage``.
+
+Old kernels: the buffer ``current`` points at is the 4th argument of
+Alexei's same mail, flagged by a ``cmd`` bit; a kernel that predates it
+rejects the unknown bit in the command switch with ``-EINVAL`` (the errno
+of a real error) before anything runs.  No probe.
 """
 
-from einval.design import Design, Switch
+from einval.design import Design, OldKernel, Switch
 
 
 class TaskStructPointer(Design):
@@ -46,9 +51,13 @@ class TaskStructPointer(Design):
             "BPF programs have storage of their own", hazard=True),
     }
     variants = {"shared-storage": ("bpf_output",)}
+    old_kernel = OldKernel(
+        request="an unknown cmd bit (the 4th argument's flag)", errno="EINVAL",
+        source="thread, Alexei 20 July 2020; __sys_bpf's command switch")
 
     def declare(self):
-        self.log = self.world.buffers("log", owner="frame")
+        # current points at the caller's 4th-argument buffer: user memory.
+        self.log = self.world.buffers("log", owner="frame", memory="user")
         field = "task_storage" if self.chosen("bpf_output") else "log_ptr"
         self.current_log = self.world.per_task(field, self.log.pointer_domain)
         self.saved = self.world.per_frame(f"saved_{field}", self.log.pointer_domain)
