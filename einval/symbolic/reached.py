@@ -1,10 +1,10 @@
 """The reached states as a candidate invariant, which Z3 then proves.
 
-Every shipped model has a few thousand reachable states at most.  This
+The shipped models have a few thousand reachable states at most.  This
 engine enumerates them itself, breadth-first, with the model's guards and
 updates compiled to Python (``lang.to_python``: the same ``Expr`` trees,
 not the explicit engine's search, whose results are never read here), and
-offers their disjunction to Z3 as an invariant.  Z3 accepts it only if
+offers their disjunction, as a decision diagram, to Z3 as an invariant.  Z3 accepts it only if
 the initial state is among them and no step of *its own* transition
 relation leaves them: then it holds in every reachable state, for runs of
 any length, whatever the enumeration got wrong.  An enumeration that
@@ -99,7 +99,8 @@ class Diagram:
     """Terms over state 0 that follow a set of states as a decision
     diagram over the variables that vary in it: equal suffixes are one
     subterm, so Z3's clauses follow the set's structure instead of
-    listing it (a flat disjunction of states took Z3 ten times longer)."""
+    listing it (on the largest shipped model, 1640 states, Z3 took five
+    times longer over a flat disjunction of the states)."""
 
     def __init__(self, system: System, states: dict[State, int]):
         self.system = system
