@@ -31,6 +31,10 @@ __all__ = ["Exploration", "check_model", "compile_condition", "compile_successor
 
 Progress = Callable[[int, int], None]
 
+# Partial-order reduction by default: only once reduced and unreduced
+# searches are shown to agree (tests/test_search_por.py).
+POR_DEFAULT = False
+
 
 def compile_successors(model: Model) -> Successors:
     """One Python function: state -> [(action number, next state), ...]."""
@@ -49,16 +53,29 @@ def _canon(model: Model, symmetry: bool) -> Callable[[State], State] | None:
     return sym.canonicaliser(model, packs_to_bytes(model))
 
 
+def _ample(model: Model, por: bool):
+    if not por:
+        return None
+    from .search import por as partial_order
+
+    found = partial_order.reduction(model)
+    return None if found is None else found.ample
+
+
 def explore(model: Model, progress: Progress | None = None, *, symmetry: bool = True,
-            watch: tuple[Check, ...] | list[Check] = (), settle: bool = True
-            ) -> Exploration:
+            watch: tuple[Check, ...] | list[Check] = (), settle: bool = True,
+            por: bool = False, stop_after: tuple[str, ...] = ()) -> Exploration:
     """Breadth-first search from the initial state, within the model's
-    bounds; ``watch``: stop once each of these checks is violated.
+    bounds; ``watch``: stop once each of these checks is violated (or
+    once those named in ``stop_after`` are).
     ``settle``: when every check is watched, judge a call's observations on
-    the transition that settles them and forget them (``model.Settle``)."""
+    the transition that settles them and forget them (``model.Settle``).
+    ``por``: along stubborn sets only (``search.por``; not with a depth
+    bound): the same verdicts, but a trace need not be a shortest one."""
     return core.search(model, compile_successors(model), canon=_canon(model, symmetry),
                        watch=watch, progress=progress,
-                       settle=_compile.compile_settle(model) if settle else None)
+                       settle=_compile.compile_settle(model) if settle else None,
+                       ample=_ample(model, por), stop_after=stop_after)
 
 
 def shortest_trace(exploration: Exploration, target: int) -> Trace:
@@ -99,13 +116,28 @@ def _failed_in(check: Check, trace: Trace) -> Condition:
 
 
 def check_model(model: Model, progress: Progress | None = None, *,
-                symmetry: bool = True, settle: bool = True) -> list[Result]:
+                symmetry: bool = True, settle: bool = True,
+                por: bool | None = None) -> list[Result]:
     """Explore once, judging as states are found (and a call's observations
-    on the transition that settles them), then every check."""
+    on the transition that settles them), then every check.
+
+    With partial-order reduction (``por``, default ``POR_DEFAULT``) the
+    verdicts come from the reduced search; when it finds a violation, the
+    unreduced search (which stops once those checks are violated, at the
+    end of the first level that violates each) gives the shortest trace."""
+    if por is None:
+        por = POR_DEFAULT
     exploration = explore(model, progress, symmetry=symmetry, watch=model.checks,
-                          settle=settle)
+                          settle=settle, por=por)
+    verdicts = [judge(exploration, check) for check in model.checks]
+    bad = tuple(c.name for c, v in zip(model.checks, verdicts) if v.kind == "violated")
+    if por and bad and model.max_depth is None:
+        shortest = explore(model, progress, symmetry=symmetry, watch=model.checks,
+                           settle=settle, stop_after=bad)
+        verdicts = [judge(shortest, c) if c.name in shortest.violations else v
+                    for c, v in zip(model.checks, verdicts)]
     return [
-        Result(check.name, judge(exploration, check), len(exploration.states),
-               exploration.transitions, "explicit")
-        for check in model.checks
+        Result(check.name, verdict, len(exploration.states), exploration.transitions,
+               "explicit")
+        for check, verdict in zip(model.checks, verdicts)
     ]
