@@ -129,13 +129,17 @@ def check_model(model: Model, progress: Progress | None = None, *,
         por = POR_DEFAULT
     exploration = explore(model, progress, symmetry=symmetry, watch=model.checks,
                           settle=settle, por=por)
-    verdicts = [judge(exploration, check) for check in model.checks]
-    bad = tuple(c.name for c, v in zip(model.checks, verdicts) if v.kind == "violated")
-    if por and bad and model.max_depth is None:
+    reduced = por and model.max_depth is None
+    bad = tuple(c.name for c in model.checks
+                if reduced and core.first_violation(exploration, c) is not None)
+    verdicts = [None if c.name in bad else judge(exploration, c) for c in model.checks]
+    if bad:
         shortest = explore(model, progress, symmetry=symmetry, watch=model.checks,
                            settle=settle, stop_after=bad)
-        verdicts = [judge(shortest, c) if c.name in shortest.violations else v
-                    for c, v in zip(model.checks, verdicts)]
+        # A state bound can stop the unreduced search first: the reduced
+        # search's run is then still a real one, if not a shortest.
+        verdicts = [judge(shortest if c.name in shortest.violations else exploration, c)
+                    if v is None else v for c, v in zip(model.checks, verdicts)]
     return [
         Result(check.name, verdict, len(exploration.states), exploration.transitions,
                "explicit")

@@ -159,6 +159,35 @@ def test_the_4th_argument_family_is_reduced():
     assert with_ * 4 < without * 3
 
 
+SETTLED_ON_THE_WAY = """cpus = 2
+[[thread]]
+name = "T1"
+cpu = 0
+calls = 2
+[[thread]]
+name = "T2"
+cpu = 1
+calls = 2
+[syscall]
+path = ["emit", "sleep"]
+[bounds]
+buffer_slots = 1
+"""
+
+
+def test_a_trace_through_a_settled_retrieval_is_rebuilt_with_symmetry():
+    """Found by the 500-scenario run: with symmetry, the shortest run to
+    the no-stale violation passes a retrieval whose observations were
+    settled (forgotten) in the stored state, so the rebuilt run has to
+    match the stored state once settled (``Exploration._step``)."""
+    model = world.build(parse(SETTLED_ON_THE_WAY, "g.toml", "g"), catalog.design("per-cpu"),
+                        PROPERTIES)[0]
+    results = explicit.check_model(model, symmetry=True, por=False)
+    depths = {r.property: r.verdict.depth for r in results if r.verdict.kind == "violated"}
+    assert depths["no-stale"] == 10
+    same_verdicts(model)
+
+
 def check_case(text: str, design) -> None:
     model = world.build(parse(text, "generated.toml", "generated"), design, PROPERTIES)[0]
     try:

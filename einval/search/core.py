@@ -82,6 +82,23 @@ class Exploration:
                     out.add_edge(i, target, action=action)
         return out
 
+    def _step(self, successors: list[tuple[int, State]], wanted: State
+              ) -> tuple[int, State] | None:
+        """The first successor stored as ``wanted``: as it is, or with the
+        observations of settled calls forgotten (a path may pass through
+        retrievals that settled them; the concrete state then goes on
+        settled too, which no step reads, so the actions are the same)."""
+        canon = self.canon
+        assert canon is not None
+        for number, nxt in successors:
+            if canon(nxt) == wanted:
+                return number, nxt
+            if self.settle is not None:
+                settled = self.settle(nxt)
+                if settled is not nxt and canon(settled) == wanted:
+                    return number, settled
+        return None
+
     def path(self, target: int) -> list[int]:
         """State indices from the initial state to ``target``."""
         out = [target]
@@ -101,19 +118,17 @@ class Exploration:
         path = self.path(target)
         if self.canon is None:
             return Trace.replay(self.model, [self.action[i] for i in path[1:]])
-        canon = self.canon
         current = pack(self.model, self.model.initial_state())
         actions = []
         for index in path[1:]:
             wanted = self.states[index]
-            found = next(((n, t) for n, t in self.successors(current) if canon(t) == wanted),
-                         None)
+            found = self._step(self.successors(current), wanted)
             if found is None:
                 # Only when the compiled successors are not symmetric (a
                 # broken engine, as fault injection makes): the model's own
                 # semantics still has the step, so the trace shows it.
-                found = next((n, t) for n, t in _every_successor(self.model, current)
-                             if canon(t) == wanted)
+                found = self._step(_every_successor(self.model, current), wanted)
+                assert found is not None, f"{self.model.name}: no step to state {index}"
             actions.append(found[0])
             current = found[1]
         return Trace.replay(self.model, actions)
