@@ -351,16 +351,24 @@ class Reduction:
         self._enabling[text] = mask
         return mask
 
-    def _compile_nes(self, sid: int) -> Callable[[State], list[int]]:
-        """state -> the necessary enabling sets of ``sid`` (bit masks), one
-        for each conjunct of its guard false in the state: the writers
-        that may make it true."""
+    def _compile_nes(self, sid: int) -> Callable[[State, int, int], int]:
+        """(state, enabled, stubborn) -> the necessary enabling set of
+        ``sid`` to add (a bit mask): for one conjunct of its guard false in
+        the state, the writers that may make it true, less those already
+        in the stubborn set; of those, the one that brings in the fewest
+        enabled sub-actions, then the fewest in all."""
         sub = self.subs[sid]
-        lines = ["def nes(s):", "    out = []"]
+        lines = ["def nes(s, en, T):", "    best = 0", "    rank = None"]
         for conjunct in sub.conjuncts:
             mask = self._enablers(conjunct)
-            lines += [f"    if not ({to_python(conjunct)}):", f"        out.append({mask})"]
-        lines.append("    return out")
+            lines += [f"    if not ({to_python(conjunct)}):",
+                      f"        m = {mask} & ~T",
+                      "        if not m:",
+                      "            return 0",
+                      "        r = ((m & en).bit_count(), m.bit_count())",
+                      "        if rank is None or r < rank:",
+                      "            best, rank = m, r"]
+        lines.append("    return best")
         namespace: dict = {}
         exec(compile("\n".join(lines), f"<nes of {sid}>", "exec"), namespace)  # noqa: S102
         return namespace["nes"]
@@ -394,26 +402,27 @@ class Reduction:
                 t = work.pop()
                 if enabled >> t & 1:
                     more = dep[t] & ~stubborn
-                else:  # the enabling set that brings in the fewest enabled
-                    more = min((m & ~stubborn for m in nes[t](state)),
-                               key=lambda m: ((m & enabled).bit_count(), m.bit_count()))
+                else:
+                    more = nes[t](state, enabled, stubborn)
                 if not more:
                     continue
                 if more & enabled & visible:
                     refused = True
                     break
                 stubborn |= more
+                if (stubborn & enabled).bit_count() >= best_count:
+                    refused = True  # no smaller than the best so far
+                    break
                 while more:
                     low = more & -more
                     work.append(low.bit_length() - 1)
                     more ^= low
             if refused:
                 continue
-            count = bin(stubborn & enabled).count("1")
-            if count < best_count:
-                best, best_count = stubborn & enabled, count
-                if count == 1:
-                    break
+            best = stubborn & enabled
+            best_count = best.bit_count()
+            if best_count == 1:
+                break
         if best is None:
             return None
         return [by_sub[sid] for sid in sorted(by_sub, key=lambda i: by_sub[i][0])
