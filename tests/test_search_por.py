@@ -149,9 +149,8 @@ buffer_slots = 1
 
 def test_the_4th_argument_family_is_reduced():
     """Each call carries its own buffer, so a thread's steps into it are
-    its own; the returns and retrievals every property reads stay
-    visible, which keeps most orders (729 states unreduced, 493 reduced
-    when this was written)."""
+    its own; only the steps that properties still undecided read are
+    visible."""
     threads = "\n".join(f'[[thread]]\nname = "T{i}"\ncalls = 2' for i in range(1, 4))
     text = FOURTH.format(threads=threads)
     model = world.build(parse(text, "g.toml", "g"), catalog.design("4th-arg"), PROPERTIES)[0]
@@ -186,6 +185,18 @@ def test_a_trace_through_a_settled_retrieval_is_rebuilt_with_symmetry():
     depths = {r.property: r.verdict.depth for r in results if r.verdict.kind == "violated"}
     assert depths["no-stale"] == 10
     same_verdicts(model)
+
+
+def test_a_decided_check_stops_making_steps_visible():
+    """no-foreign-output holds here and its conditions read nothing once
+    the frozen parameters are folded in: after its witness is met no step
+    is visible, and one order of the threads is left (SPIN stores 57
+    states here with its reduction)."""
+    threads = "\n".join(f'[[thread]]\nname = "T{i}"\ncalls = 3' for i in range(1, 5))
+    model = world.build(parse(FOURTH.format(threads=threads), "g.toml", "g"),
+                        catalog.design("4th-arg"), [catalog.property_("no-foreign-output")])[0]
+    with_, without = same_verdicts(model, symmetry=False)
+    assert without == 28561 and with_ * 100 < without
 
 
 def check_case(text: str, design) -> None:

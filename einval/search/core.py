@@ -366,7 +366,8 @@ def _reduced(ex: Exploration, seen: set, watcher: _Watch | None, ample: Ample,
         if progress is not None and head % 5000 == 0:
             progress(len(states), level)
         full = successors(current)
-        chosen = ample(current, full) if len(full) > 1 else None
+        chosen = ample(current, full, ex.violations.keys(), ex.witnessed) \
+            if len(full) > 1 else None
         found = []
         if chosen is not None:
             found = [(number, prepare(nxt)) for number, nxt in chosen]

@@ -32,9 +32,14 @@ and the index value folded in), by these rules.
 - ``a`` and ``b`` are *dependent* unless ``W(a) & W(b)`` is empty and
   neither can affect the other.  Independent sub-actions commute and
   never enable or disable each other.
-- *Visible*: a sub-action that writes a variable some check's condition
-  or witness reads (frozen parameters folded in first) or a settle's
-  trigger reads.  An invisible step changes no condition's value.
+- *Visible*: a sub-action that writes a variable read (frozen
+  parameters folded in first) by a condition of a check not yet
+  violated, or by the witness of a check not yet witnessed.  An
+  invisible step changes the value of no condition still undecided.
+  Deciding a check can only shrink the visible set: every stubborn set
+  before kept the checks still undecided visible too, so the reduced
+  search stays a reduction for them (the checks decided need nothing
+  more).
 
 The stubborn set of a state ``s`` is grown from one enabled invisible
 sub-action: an enabled member brings in every sub-action dependent on
@@ -71,7 +76,7 @@ steps", so a model with a depth bound is searched unreduced.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from itertools import product
 from math import prod
@@ -137,11 +142,16 @@ class Reduction:
                                               [(i, fold(e, known)) for i, e in updates])
             self.filing[number] = (index, by_value)
         self._settle_writes(model, frozen)
-        self.visible_vars = self._visible_vars(model, frozen)
-        self.visible = 0
-        for sid, sub in enumerate(self.subs):
-            if sub.writes & self.visible_vars:
-                self.visible |= 1 << sid
+        # check name -> the variables its conditions read, and its witness
+        self.reading: dict[str, tuple[set[int], set[int]]] = {}
+        for check in model.checks:
+            conditions = set()
+            for condition in check.always:
+                conditions |= set(variables_of(fold(condition.expr, frozen)))
+            self.reading[check.name] = (
+                conditions, set(variables_of(fold(check.witness.expr, frozen))))
+        self._decided: tuple[int, int] = (-1, -1)
+        self.focus(set(), set())
         self._pinned: dict[int, dict[int, int]] = {}
         self._pre: dict[int, dict[int, int]] = {}
         self._vars: dict[int, tuple[frozenset[int], Expr]] = {}
@@ -209,15 +219,21 @@ class Reduction:
                 if sub.writes & trigger:
                     sub.writes |= set(settle.reset)
 
-    @staticmethod
-    def _visible_vars(model: Model, frozen: dict[int, int]) -> set[int]:
-        out: set[int] = set()
-        for check in model.checks:
-            for condition in (*check.always, check.witness):
-                out |= set(variables_of(fold(condition.expr, frozen)))
-        for settle in model.settled:
-            out |= set(variables_of(fold(settle.trigger, frozen)))
-        return out
+    def focus(self, violated: Collection[str], witnessed: Collection[str]) -> None:
+        """Visible: what a condition of a check not yet violated, or the
+        witness of a check not yet witnessed, reads.  A decided verdict
+        needs nothing more from the rest of the search, and every stubborn
+        set so far kept every undecided one, so the sets may shrink."""
+        self.visible_vars = set()
+        for name, (conditions, witness) in self.reading.items():
+            if name not in violated:
+                self.visible_vars |= conditions
+            if name not in witnessed:
+                self.visible_vars |= witness
+        self.visible = 0
+        for sid, sub in enumerate(self.subs):
+            if sub.writes & self.visible_vars:
+                self.visible |= 1 << sid
 
     def _around(self, writer: _Sub, x: int) -> tuple[list[int], list[int]]:
         """The values ``x`` can have just before and just after ``writer``."""
@@ -380,10 +396,17 @@ class Reduction:
         split, ids = by_value[0 if index is None else state[index]]
         return ids[tuple(state[y] for y in split)]
 
-    def ample(self, state: State, successors: Sequence[tuple[int, State]]
+    def ample(self, state: State, successors: Sequence[tuple[int, State]],
+              violated: Collection[str] | None = None,
+              witnessed: Collection[str] | None = None
               ) -> list[tuple[int, State]] | None:
         """The successors along a stubborn set's enabled sub-actions, or
-        None when only all of them will do."""
+        None when only all of them will do; ``violated`` and ``witnessed``:
+        the checks decided so far (``focus``)."""
+        if violated is not None and witnessed is not None and (
+                len(violated), len(witnessed)) != self._decided:
+            self._decided = (len(violated), len(witnessed))
+            self.focus(violated, witnessed)
         by_sub = {self.sub_of(n, state): (n, t) for n, t in successors}
         enabled = 0
         for sid in by_sub:
