@@ -129,7 +129,8 @@ def check_model(model: Model, progress: Progress | None = None, *,
     With partial-order reduction (``por``, default ``POR_DEFAULT``) the
     verdicts come from the reduced search; when it finds a violation, the
     unreduced search (which stops once those checks are violated, at the
-    end of the first level that violates each) gives the shortest trace."""
+    end of the first level that violates each) gives the shortest trace.
+    The depth of any other verdict is the reduced search's deepest level."""
     if por is None:
         por = POR_DEFAULT
     exploration = explore(model, progress, symmetry=symmetry, watch=model.checks,

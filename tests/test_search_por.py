@@ -21,12 +21,16 @@ PROPERTIES = catalog.properties()
 
 
 def same_verdicts(model, symmetry: bool = True) -> tuple[int, int]:
-    """Reduced and unreduced results agree; (states with, without)."""
+    """Reduced and unreduced results agree: the same verdicts, and a
+    violation at the same (shortest) depth; (states with, without).  The
+    depth of a holding verdict is the deepest level of the search, which
+    the reduction changes: it is not compared."""
     on = explicit.check_model(model, symmetry=symmetry, por=True)
     off = explicit.check_model(model, symmetry=symmetry, por=False)
     for a, b in zip(on, off):
-        assert (a.property, a.verdict.kind, a.verdict.depth) == (
-            b.property, b.verdict.kind, b.verdict.depth), model.name
+        assert (a.property, a.verdict.kind) == (b.property, b.verdict.kind), model.name
+        if a.verdict.kind == "violated":
+            assert a.verdict.depth == b.verdict.depth, (model.name, a.property)
         if a.verdict.kind == "violated":
             trace = a.verdict.trace
             assert trace.failed is not None and len(trace.steps) == a.verdict.depth
