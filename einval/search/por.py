@@ -9,29 +9,38 @@ actions keeps every reachable *observable* behaviour.
 
 The units are *sub-actions*: an action restricted to one value of the
 variable its guard is indexed by (``pc[G1] == 3``, as ``compile`` files
-them; an action with no such variable is one sub-action).  Splitting an
-action by a condition of its own guard changes no run, and knowing the
-index value makes the dependence finer: "G1 leaves pc 0 for pc 1" does
-not touch the guard of a G2 step that only asks "G1 is not at pc 2 or 3".
+them), and to one value of each variable the conditions of its
+conditional writes read (``log[G2] := 0 if registered[M1] == 2 else
+log[G2]`` writes only where ``registered[M1]`` is 2).  Splitting an
+action by conditions on the state it starts from changes no run, and
+the values make dependence finer: "G1 leaves pc 0 for pc 1" does not
+touch the guard of a G2 step that only asks "G1 is not at pc 2 or 3".
 
 Nothing is hand-listed: every relation below is read off the compiled
 guards and updates (the ``Expr`` trees, with the run's frozen parameters
-and the index value folded in), by these rules.
+and the sub-action's values folded in), by these rules.
 
 - ``W(a)``: the variables ``a`` assigns (``x := x`` is no write); a
   sub-action that can make a settle trigger true also writes that
   settle's observations, since the search resets them in the same step.
-- ``R(a)``: the variables its guard (index condition included) and its
-  update expressions read.
-- ``a`` *cannot affect* ``b`` when, for every ``x`` in
-  ``W(a) & R(b)``, ``b``'s guard and updates fold to the same tree (or
-  its guard to false) for every value ``x`` can have just before or just
-  after ``a``: before, ``x``'s index value when ``x`` is ``a``'s index
-  variable, else the values ``a``'s guard allows; after, the constant
-  ``a`` assigns, else any value.
-- ``a`` and ``b`` are *dependent* unless ``W(a) & W(b)`` is empty and
-  neither can affect the other.  Independent sub-actions commute and
-  never enable or disable each other.
+- ``R(a)``: the variables its guard and its update expressions read.
+- ``pinned(a)``: the variables ``a``'s guard allows one value only.
+- ``a`` and ``b`` *may be enabled together* unless one's guard folds to
+  false with the other's pinned values.
+- ``a`` *may change* ``b`` when some ``x`` in ``W(a) & R(b)``, set to a
+  value it can have just before ``a`` (the values ``a``'s guard allows)
+  and to one it can have just after (the constant ``a`` assigns, else
+  any), with ``a``'s pinned values that it does not write, makes ``b``'s
+  guard fold from a tree that is not false to one that is neither the
+  same tree nor true, or makes one of ``b``'s updates fold to another
+  tree.
+- ``a`` and ``b`` are *dependent* when they may be enabled together and
+  ``W(a) & W(b)`` is not empty or either may change the other.  Two that
+  are not commute wherever both are enabled, and neither disables the
+  other.
+- ``a`` *may enable* a conjunct of a guard when, for some ``x`` it
+  writes, the conjunct folds differently before and after ``a`` and
+  not to false after.
 - *Visible*: a sub-action that writes a variable read (frozen
   parameters folded in first) by a condition of a check not yet
   violated, or by the witness of a check not yet witnessed.  An
@@ -44,34 +53,41 @@ and the index value folded in), by these rules.
 The stubborn set of a state ``s`` is grown from one enabled invisible
 sub-action: an enabled member brings in every sub-action dependent on
 it; a disabled one brings in a necessary enabling set, the sub-actions
-that can change one conjunct of its guard that is false in ``s`` (the
-conjunct with the fewest such writers).  A set whose enabled members
-include a visible one is refused; every enabled invisible sub-action is
-tried as the seed and the set with the fewest enabled members is kept;
-with none, the state is fully expanded.
+that may enable one conjunct of its guard false in ``s`` (of those
+conjuncts, the one whose set brings in the fewest enabled sub-actions
+not yet in).  A set whose enabled members include a visible one is
+refused; every enabled invisible sub-action is tried as the seed and
+the set with the fewest enabled members is kept; with none, the state
+is fully expanded.  An enabled member's dependents need only be those
+it may be enabled together with: a run outside the set keeps the member
+enabled, so whatever runs beside it is enabled together with it.
 
 Cycle proviso (``core.search``): a cycle of reduced states could
-postpone some action forever (the ignoring problem).  In breadth-first
-order an edge that does not go one level deeper is the only way to close
-a cycle, so a state whose reduced successors include a stored state not
-one level deeper is fully expanded: every cycle of the stored graph then
-holds a fully expanded state, the proviso of Clarke, Grumberg and Peled
-(C3) and of Bošnački and Holzmann for BFS.
+postpone some action forever (the ignoring problem); the proviso makes
+every cycle of the stored graph hold a fully expanded state.  In
+breadth-first order an edge that does not go one level deeper is the
+only way to close a cycle, so a state whose reduced successors include
+a stored state not one level deeper is fully expanded.  (Bošnački,
+Leue and Lluch Lafuente state the proviso for breadth-first search in
+terms of open and closed states; this one is more conservative: it also
+expands a state whose successor sits on the current level.)
 
 With symmetry reduction the set is computed on the stored representative
 (a concrete state) and its successors are then replaced by
 representatives; dependence and visibility are read off the actions
 themselves, which the verified automorphisms map onto each other, so
-they are the same for every state of an orbit (Emerson, Jha and Peled
-combine the two reductions this way).
+they are the same for every state of an orbit; the proviso is judged on
+the representatives, the graph actually stored.  The cross-checks
+(tests/test_search_por.py) run with symmetry on and off.
 
 What is kept: every reachable verdict of a safety check (conditions in
 every state, a witness somewhere), since every state reachable in the
 full graph is reachable in the reduced one up to invisible steps.  What
 is not: the length of the shortest path, so the engine re-runs the
 unreduced search, with its early stop, to report a shortest
-counterexample (``explicit.check_model``); and "within ``max_depth``
-steps", so a model with a depth bound is searched unreduced.
+counterexample (``explicit.check_model``); the deepest level of a
+search that holds; and "within ``max_depth`` steps", so a model with a
+depth bound is searched unreduced.
 """
 
 from __future__ import annotations
