@@ -14,10 +14,12 @@ goroutine started on its own OS thread, one buffer slot, stateful-reg,
 checked against no-foreign-output (a holding property, so the search is
 exhaustive); its scenario files are written to a temporary directory.
 
+Four runs a case: symmetry on and off, then both again with
+partial-order reduction (``--no-por-column`` leaves those out).
 ``--one`` only calls ``explicit.check_model(model)`` (with
-``symmetry=False`` under ``--no-symmetry``), so the same command can time
-an older checkout of einval for a before/after comparison.  Nothing here
-is asserted: speed is measured, never tested.
+``symmetry=False`` under ``--no-symmetry``, ``por=True`` under
+``--por``), so the same command can time an older checkout of einval
+for a before/after comparison.  Nothing here is asserted: speed is measured, never tested.
 """
 
 from __future__ import annotations
@@ -46,7 +48,8 @@ def go_scenario(goroutines: int, calls: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run_one(kind: str, args: list[str], symmetry: bool, settle: bool = True) -> dict:
+def run_one(kind: str, args: list[str], symmetry: bool, settle: bool = True,
+            por: bool = False) -> dict:
     """One case in this process: the figures as a dict."""
     from einval import catalog, explicit, world
     from einval.scenario import parse
@@ -64,7 +67,7 @@ def run_one(kind: str, args: list[str], symmetry: bool, settle: bool = True) -> 
         scenario = catalog.scenario(args[0])
         models += [world.build(scenario, d, catalog.properties())[0]
                    for d in catalog.designs()]
-    kw = {"symmetry": symmetry, "settle": settle}
+    kw = {"symmetry": symmetry, "settle": settle, "por": por}
     states = transitions = 0
     verdicts = []
     start = time.process_time()
@@ -80,8 +83,10 @@ def run_one(kind: str, args: list[str], symmetry: bool, settle: bool = True) -> 
 
 
 def child(kind: str, args: list[str], symmetry: bool, timeout: float,
-          settle: bool = True) -> dict | None:
+          settle: bool = True, por: bool = False) -> dict | None:
     command = [sys.executable, __file__, "--one", kind, *args]
+    if por:
+        command.append("--por")
     if not symmetry:
         command.append("--no-symmetry")
     if not settle:
@@ -113,6 +118,10 @@ def main() -> None:
     parser.add_argument("--one", nargs="+", metavar="CASE",
                         help="run one case here: 'go N C' or 'shipped SCENARIO'")
     parser.add_argument("--no-symmetry", action="store_true")
+    parser.add_argument("--por", action="store_true",
+                        help="with --one: partial-order reduction on")
+    parser.add_argument("--no-por-column", action="store_true",
+                        help="leave out the runs with partial-order reduction")
     parser.add_argument("--no-settle", action="store_true",
                         help="keep every call's observations (no transition judging)")
     parser.add_argument("--go", default=",".join(GO_CASES),
@@ -122,7 +131,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.one:
         print(json.dumps(run_one(args.one[0], args.one[1:], not args.no_symmetry,
-                                 not args.no_settle)))
+                                 not args.no_settle, args.por)))
         return
     from einval import catalog
 
@@ -135,14 +144,19 @@ def main() -> None:
     width = max(len(name) for name, _, _ in cases)
     head = f"{'states':>10} {'cpu':>8} {'states/s':>11} {'rss':>7}"
     settle = not args.no_settle
-    print(f"{'case':<{width}}  symmetry on: {head}   off: {head}"
+    por_head = "" if args.no_por_column else f"   symmetry+POR: {head}   POR: {head}"
+    print(f"{'case':<{width}}  symmetry on: {head}   off: {head}{por_head}"
           f"{'' if settle else '   (observations kept: --no-settle)'}")
     for name, kind, case in cases:
-        on = child(kind, case, True, args.timeout, settle)
-        off = child(kind, case, False, args.timeout, settle)
-        same = on is None or off is None or _kinds(on) == _kinds(off)
-        print(f"{name:<{width}}  {cell(on)}   {cell(off)}{'' if same else '  DIFFER'}",
-              flush=True)
+        runs = [child(kind, case, True, args.timeout, settle),
+                child(kind, case, False, args.timeout, settle)]
+        if not args.no_por_column:
+            runs += [child(kind, case, True, args.timeout, settle, por=True),
+                     child(kind, case, False, args.timeout, settle, por=True)]
+        done = [_kinds(r) for r in runs if r is not None]
+        same = all(k == done[0] for k in done)
+        print(f"{name:<{width}}  {'   '.join(cell(r) for r in runs)}"
+              f"{'' if same else '  DIFFER'}", flush=True)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ of the largest process, from ``wait4``; on a shared machine the CPU
 seconds are the steadier figure):
 
 - einval: ``einval check --design D --scenario S --property P``;
+- einval with partial-order reduction (``--por``: ``EINVAL_POR=1``);
 - SPIN, end to end: ``spin -a``, ``gcc -O2 -DSAFETY``, ``./pan`` (DFS,
   pan's default 2**24-slot hash table), summed; in three forms:
   ``default`` (dead variable elimination and partial order reduction
@@ -22,10 +23,11 @@ The property is one that holds, so both searches are exhaustive; SPIN's
 second run, for the witness, is not timed (it stops at the first
 witness state).  Cases: every shipped scenario with ``--design``
 (default stateful-reg), and the Go family of the issue: N unpinned
-goroutines on N OS threads, c calls each, one buffer slot, written into
-a temporary folder.  A command over ``--timeout`` is killed and shown as
-``>T``; one over ``--memory`` fails (einval: a MemoryError).  Nothing
-is asserted: speed is measured, never tested.
+goroutines on N OS threads, c calls each, one buffer slot, and the
+4th-argument family (``threads``: N threads x c calls, design
+4th-arg), written into a temporary folder.  A command over
+``--timeout`` is killed and shown as ``>T``; one over ``--memory``
+fails (einval: a MemoryError).  Nothing is asserted: speed is measured, never tested.
 """
 
 from __future__ import annotations
@@ -71,13 +73,15 @@ def _limit_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
 
 
-def measure(command: list[str], cwd: Path | None = None, timeout: float = 300.0) -> Run:
+def measure(command: list[str], cwd: Path | None = None, timeout: float = 300.0,
+            env: dict[str, str] | None = None) -> Run:
     """Run ``command`` to the end (or ``timeout``); its wall time and peak
     RSS (``ru_maxrss`` of it and the children it waited for)."""
     start = time.perf_counter()
     with tempfile.TemporaryFile() as sink:
         proc = subprocess.Popen(command, cwd=cwd, stdout=sink, stderr=subprocess.STDOUT,
-                                preexec_fn=_limit_memory)
+                                preexec_fn=_limit_memory,
+                                env=None if env is None else {**os.environ, **env})
         deadline = start + timeout
         timed_out = False
         while True:
@@ -111,10 +115,22 @@ def go_scenario(goroutines: int, calls: int) -> str:
     return "\n".join(lines)
 
 
-def einval_run(design: str, scenario: str, prop: str, timeout: float) -> tuple[Run, str]:
+def thread_scenario(threads: int, calls: int) -> str:
+    """The issue's 4th-argument family: N threads, ``calls`` failing
+    calls each, one buffer slot."""
+    lines = [f'description = "{threads} threads x {calls} calls"', ""]
+    for n in range(1, threads + 1):
+        lines += ["[[thread]]", f'name = "T{n}"', f"calls = {calls}", ""]
+    lines += ["[syscall]", 'path = ["emit"]', "", "[bounds]", "buffer_slots = 1",
+              "max_states = 100000000", ""]
+    return "\n".join(lines)
+
+
+def einval_run(design: str, scenario: str, prop: str, timeout: float,
+               por: bool = False) -> tuple[Run, str]:
     command = [sys.executable, "-m", "einval.cli", "check", "--design", design,
                "--scenario", scenario, "--property", prop, "--format", "json"]
-    run = measure(command, timeout=timeout)
+    run = measure(command, timeout=timeout, env={"EINVAL_POR": "1" if por else "0"})
     if run.timed_out:
         return run, ""
     try:
@@ -158,6 +174,12 @@ def cases(args: argparse.Namespace, tmp: Path) -> list[tuple[str, str]]:
             path = tmp / f"go-{n}x{c}.toml"
             path.write_text(go_scenario(n, c))
             rows.append((f"go {n}x{c} 1 slot", str(path)))
+    if args.family in ("threads", "all"):
+        for size in args.thread_sizes.split(","):
+            n, c = (int(x) for x in size.lower().split("x"))
+            path = tmp / f"threads-{n}x{c}.toml"
+            path.write_text(thread_scenario(n, c))
+            rows.append((f"threads {n}x{c}", str(path)))
     return rows
 
 
@@ -169,7 +191,12 @@ def cell(run: Run, timeout: float) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--family", choices=("shipped", "go", "all"), default="all")
+    parser.add_argument("--family", choices=("shipped", "go", "threads", "all"),
+                        default="all")
+    parser.add_argument("--thread-sizes", default="4x1,4x2,4x3",
+                        help="threads family sizes, THREADSxCALLS (default: 4x1,4x2,4x3)")
+    parser.add_argument("--por", action="store_true",
+                        help="also run einval with partial-order reduction")
     parser.add_argument("--sizes", default="2x3,3x1,3x2",
                         help="Go family sizes, GOROUTINESxCALLS (default: 2x3,3x1,3x2)")
     parser.add_argument("--design", default="stateful-reg")
@@ -190,18 +217,25 @@ def main() -> None:
     macro = promela.identifier(prop_cls.name)
     with tempfile.TemporaryDirectory(prefix="bench-spin-") as tmp_name:
         tmp = Path(tmp_name)
-        header = ["case", "einval states", "einval"] + [
+        mine_head = ["einval states", "einval"] + (
+            ["einval POR states", "einval POR"] if args.por else [])
+        header = ["case", *mine_head] + [
             h for f in forms for h in (f"spin {f} states", f"spin {f}")] + [
             f"CPU einval/spin {forms[0]}"]
         print(f"# {args.design}, property {prop_cls.name}; end to end: wall s/CPU s, "
               "M = peak RSS MiB")
         print(" | ".join(header))
         for label, scenario in cases(args, tmp):
-            model, _ = world.build(catalog.scenario(scenario), catalog.design(args.design),
+            design = "4th-arg" if label.startswith("threads") else args.design
+            model, _ = world.build(catalog.scenario(scenario), catalog.design(design),
                                    [prop_cls])
             source = promela.to_promela(model)
-            mine, result = einval_run(args.design, scenario, prop_cls.name, args.timeout)
+            mine, result = einval_run(design, scenario, prop_cls.name, args.timeout)
             row = [label, result or "-", cell(mine, args.timeout)]
+            if args.por:
+                reduced, found = einval_run(design, scenario, prop_cls.name, args.timeout,
+                                            por=True)
+                row += [found or "-", cell(reduced, args.timeout)]
             finished = [bool(result) and not result.startswith("error")]
             first = None
             for form in forms:

@@ -17,6 +17,7 @@ when a bound was reached or the witness never was; otherwise ``holds``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 from .model import Check, Condition, Model
@@ -30,6 +31,14 @@ __all__ = ["Exploration", "check_model", "compile_condition", "compile_successor
            "explore", "judge", "shortest_trace"]
 
 Progress = Callable[[int, int], None]
+
+# Partial-order reduction is off unless asked for (``por=True``, or
+# ``EINVAL_POR=1`` for a whole run, the CLI included): reduced and
+# unreduced searches agree (tests/test_search_por.py), but on the Go
+# scenarios, where goroutines migrate between OS threads, nearly every
+# step depends on every other: it saves under 5 % of the states there and
+# costs several times the time (benchmarks/bench_search.py).
+POR_DEFAULT = os.environ.get("EINVAL_POR", "") == "1"
 
 
 def compile_successors(model: Model) -> Successors:
@@ -49,16 +58,29 @@ def _canon(model: Model, symmetry: bool) -> Callable[[State], State] | None:
     return sym.canonicaliser(model, packs_to_bytes(model))
 
 
+def _ample(model: Model, por: bool):
+    if not por:
+        return None
+    from .search import por as partial_order
+
+    found = partial_order.reduction(model)
+    return None if found is None else found.ample
+
+
 def explore(model: Model, progress: Progress | None = None, *, symmetry: bool = True,
-            watch: tuple[Check, ...] | list[Check] = (), settle: bool = True
-            ) -> Exploration:
+            watch: tuple[Check, ...] | list[Check] = (), settle: bool = True,
+            por: bool = False, stop_after: tuple[str, ...] = ()) -> Exploration:
     """Breadth-first search from the initial state, within the model's
-    bounds; ``watch``: stop once each of these checks is violated.
+    bounds; ``watch``: stop once each of these checks is violated (or
+    once those named in ``stop_after`` are).
     ``settle``: when every check is watched, judge a call's observations on
-    the transition that settles them and forget them (``model.Settle``)."""
+    the transition that settles them and forget them (``model.Settle``).
+    ``por``: along stubborn sets only (``search.por``; not with a depth
+    bound): the same verdicts, but a trace need not be a shortest one."""
     return core.search(model, compile_successors(model), canon=_canon(model, symmetry),
                        watch=watch, progress=progress,
-                       settle=_compile.compile_settle(model) if settle else None)
+                       settle=_compile.compile_settle(model) if settle else None,
+                       ample=_ample(model, por), stop_after=stop_after)
 
 
 def shortest_trace(exploration: Exploration, target: int) -> Trace:
@@ -99,13 +121,33 @@ def _failed_in(check: Check, trace: Trace) -> Condition:
 
 
 def check_model(model: Model, progress: Progress | None = None, *,
-                symmetry: bool = True, settle: bool = True) -> list[Result]:
+                symmetry: bool = True, settle: bool = True,
+                por: bool | None = None) -> list[Result]:
     """Explore once, judging as states are found (and a call's observations
-    on the transition that settles them), then every check."""
+    on the transition that settles them), then every check.
+
+    With partial-order reduction (``por``, default ``POR_DEFAULT``) the
+    verdicts come from the reduced search; when it finds a violation, the
+    unreduced search (which stops once those checks are violated, at the
+    end of the first level that violates each) gives the shortest trace.
+    The depth of any other verdict is the reduced search's deepest level."""
+    if por is None:
+        por = POR_DEFAULT
     exploration = explore(model, progress, symmetry=symmetry, watch=model.checks,
-                          settle=settle)
+                          settle=settle, por=por)
+    reduced = por and model.max_depth is None
+    bad = tuple(c.name for c in model.checks
+                if reduced and core.first_violation(exploration, c) is not None)
+    verdicts = [None if c.name in bad else judge(exploration, c) for c in model.checks]
+    if bad:
+        shortest = explore(model, progress, symmetry=symmetry, watch=model.checks,
+                           settle=settle, stop_after=bad)
+        # A state bound can stop the unreduced search first: the reduced
+        # search's run is then still a real one, if not a shortest.
+        verdicts = [judge(shortest if c.name in shortest.violations else exploration, c)
+                    if v is None else v for c, v in zip(model.checks, verdicts)]
     return [
-        Result(check.name, judge(exploration, check), len(exploration.states),
-               exploration.transitions, "explicit")
-        for check in model.checks
+        Result(check.name, verdict, len(exploration.states), exploration.transitions,
+               "explicit")
+        for check, verdict in zip(model.checks, verdicts)
     ]

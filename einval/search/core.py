@@ -31,6 +31,7 @@ from .compile import State, Successors, compile_condition, frozen_values, pack
 from .fold import fold
 
 Progress = Callable[[int, int], None]
+Ample = Callable[[State, list], "list | None"]
 
 
 @dataclass
@@ -81,6 +82,23 @@ class Exploration:
                     out.add_edge(i, target, action=action)
         return out
 
+    def _step(self, successors: list[tuple[int, State]], wanted: State
+              ) -> tuple[int, State] | None:
+        """The first successor stored as ``wanted``: as it is, or with the
+        observations of settled calls forgotten (a path may pass through
+        retrievals that settled them; the concrete state then goes on
+        settled too, which no step reads, so the actions are the same)."""
+        canon = self.canon
+        assert canon is not None
+        for number, nxt in successors:
+            if canon(nxt) == wanted:
+                return number, nxt
+            if self.settle is not None:
+                settled = self.settle(nxt)
+                if settled is not nxt and canon(settled) == wanted:
+                    return number, settled
+        return None
+
     def path(self, target: int) -> list[int]:
         """State indices from the initial state to ``target``."""
         out = [target]
@@ -100,19 +118,17 @@ class Exploration:
         path = self.path(target)
         if self.canon is None:
             return Trace.replay(self.model, [self.action[i] for i in path[1:]])
-        canon = self.canon
         current = pack(self.model, self.model.initial_state())
         actions = []
         for index in path[1:]:
             wanted = self.states[index]
-            found = next(((n, t) for n, t in self.successors(current) if canon(t) == wanted),
-                         None)
+            found = self._step(self.successors(current), wanted)
             if found is None:
                 # Only when the compiled successors are not symmetric (a
                 # broken engine, as fault injection makes): the model's own
                 # semantics still has the step, so the trace shows it.
-                found = next((n, t) for n, t in _every_successor(self.model, current)
-                             if canon(t) == wanted)
+                found = self._step(_every_successor(self.model, current), wanted)
+                assert found is not None, f"{self.model.name}: no step to state {index}"
             actions.append(found[0])
             current = found[1]
         return Trace.replay(self.model, actions)
@@ -136,7 +152,9 @@ class _Watch:
     One generated function per concern: which undecided checks a state
     violates, and which unwitnessed checks it witnesses (bit masks)."""
 
-    def __init__(self, model: Model, checks: Sequence[Check], exploration: Exploration):
+    def __init__(self, model: Model, checks: Sequence[Check], exploration: Exploration,
+                 stop_after: Sequence[str] = ()):
+        self.stop_after = set(stop_after)
         self.model = model
         self.checks = list(checks)
         self.ex = exploration
@@ -196,14 +214,16 @@ class _Watch:
                     if found >> bit & 1:
                         self.ex.violations[check.name] = index
                 self.bad = self._compile("violated")
-                return self.bad is None
+                return self.bad is None or bool(
+                    self.stop_after) and self.stop_after <= self.ex.violations.keys()
         return False
 
 
 def search(model: Model, successors: Successors, *,
            canon: Callable[[State], State] | None = None,
            watch: Sequence[Check] = (), progress: Progress | None = None,
-           settle: Callable[[State], State] | None = None) -> Exploration:
+           settle: Callable[[State], State] | None = None,
+           ample: Ample | None = None, stop_after: Sequence[str] = ()) -> Exploration:
     """Breadth-first search from the initial state, within the model's
     bounds; with ``watch``, stop once each of those checks is violated.
 
@@ -214,7 +234,12 @@ def search(model: Model, successors: Successors, *,
     check stores its state unsettled instead, so the trace ends in it.
     Only observations that nothing else reads are settled
     (``model.sound_settles``), so the forgotten values change no future
-    step and no verdict, and shortest paths keep their lengths."""
+    step and no verdict, and shortest paths keep their lengths.
+
+    With ``ample`` (``por.Reduction.ample``), a state is expanded along
+    a stubborn set only, with the breadth-first cycle proviso (see
+    ``por``); no depth bound then.  With ``stop_after``, the search also
+    stops once each of those checks is violated."""
     init = pack(model, model.initial_state())
     if canon is not None:
         init = canon(init)
@@ -226,11 +251,15 @@ def search(model: Model, successors: Successors, *,
         settle = None  # a check judged after the search needs every observation
     states, parent, action, depth = ex.states, ex.parent, ex.action, ex.depth
     seen = {init}
-    watcher = _Watch(model, watch, ex) if watch else None
+    watcher = _Watch(model, watch, ex, stop_after) if watch else None
     if watcher is not None and watcher.see(init, 0):
         ex.stopped = True
         return ex
     max_states, max_depth = model.max_states, model.max_depth
+    if ample is not None:
+        if max_depth is not None:
+            raise ValueError("partial-order reduction keeps no depth bound")
+        return _reduced(ex, seen, watcher, ample, progress)
     transitions = 0
     head = 0
     while head < len(states):
@@ -304,3 +333,69 @@ def witnessed(ex: Exploration, check: Check) -> bool:
         return True
     test = compile_condition(check.witness, frozen_values(ex.model))
     return any(test(state) for state in ex.states)
+
+
+def _reduced(ex: Exploration, seen: set, watcher: _Watch | None, ample: Ample,
+             progress: Progress | None) -> Exploration:
+    """The search loop of ``search`` along stubborn sets (no depth bound).
+
+    Proviso: if a reduced successor is a stored state not one level
+    deeper, the state is fully expanded, so every cycle of the stored
+    graph has a fully expanded state (``por``)."""
+    model, successors, canon, settle = ex.model, ex.successors, ex.canon, ex.settle
+    states, parent, action, depth = ex.states, ex.parent, ex.action, ex.depth
+    max_states = model.max_states
+    number_of = dict.fromkeys(seen, 0)  # stored state -> index
+    transitions = 0
+    head = 0
+
+    def prepare(nxt: State) -> State:
+        if settle is not None and watcher is not None:
+            settled = settle(nxt)
+            if settled is not nxt:
+                watcher.witness(nxt)
+                if not watcher.violates(nxt):
+                    nxt = settled
+        if canon is not None and nxt not in number_of:
+            nxt = canon(nxt)
+        return nxt
+
+    while head < len(states):
+        current = states[head]
+        level = depth[head]
+        if progress is not None and head % 5000 == 0:
+            progress(len(states), level)
+        full = successors(current)
+        chosen = ample(current, full, ex.violations.keys(), ex.witnessed) \
+            if len(full) > 1 else None
+        found = []
+        if chosen is not None:
+            found = [(number, prepare(nxt)) for number, nxt in chosen]
+            for _, nxt in found:
+                index = number_of.get(nxt)
+                if index is not None and depth[index] <= level:
+                    chosen = None  # proviso: fully expanded
+                    break
+        if chosen is None:
+            done = {number for number, _ in found}
+            found += [(number, prepare(nxt)) for number, nxt in full if number not in done]
+            found.sort(key=lambda item: item[0])
+        for number, nxt in found:
+            transitions += 1
+            if nxt in number_of:
+                continue
+            if max_states is not None and len(states) >= max_states:
+                ex.limit = f"state bound {max_states}"
+                continue
+            number_of[nxt] = len(states)
+            states.append(nxt)
+            parent.append(head)
+            action.append(number)
+            depth.append(level + 1)
+            if watcher is not None and watcher.see(nxt, len(states) - 1):
+                ex.stopped = True
+                ex.transitions = transitions
+                return ex
+        head += 1
+    ex.transitions = transitions
+    return ex
