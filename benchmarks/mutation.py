@@ -4,6 +4,7 @@
     python benchmarks/mutation.py einval.symbolic.engine --jobs 2
     python benchmarks/mutation.py properties.completeness
     python benchmarks/mutation.py --score einval.verdict   # no run, figures only
+    python benchmarks/mutation.py --show einval.search.core  # each survivor's diff
 
 ``mutmut`` (``pip install mutmut``; configured in ``[tool.mutmut]`` of
 pyproject.toml) copies the sources to ``mutants/``, makes many small
@@ -11,8 +12,15 @@ deliberate bugs (a ``<`` for a ``<=``, a ``+ 1``, a dropped argument) and
 runs the targeted tests against each, nicely (``nice -n 15``), because a
 run is CPU-heavy.  A mutant the tests do not kill is a wrong verdict the
 suite would let through: read it with ``mutmut show NAME``, then write a
-test that states the semantics it breaks.  Results are kept in
-``mutants/``; a second run only retests what changed.
+test that states the semantics it breaks.
+
+Each module is judged by the few test files that state its semantics
+(``SELECTIONS``), so a mutant costs seconds: mutmut keeps one test
+selection per directory, so every selection runs in a directory of its
+own, ``build/mutation/GROUP/`` (links to the sources and the tests, and
+a pyproject.toml whose ``[tool.mutmut]`` names that selection).  Results
+are kept there; a second run only retests what changed.  Modules with no
+entry use ``[tool.mutmut]`` as it is, in the checkout's ``mutants/``.
 
 The score printed is killed / (killed + survived): mutants with no test
 at all are listed apart, timeouts count as killed (the mutant made the
@@ -23,17 +31,67 @@ from __future__ import annotations
 
 import argparse
 import re
+import shutil
 import subprocess
 import sys
 from collections import Counter
+from pathlib import Path
 
 KILLED = {"killed", "timeout"}
+ROOT = Path(__file__).resolve().parent.parent
+
+# Module prefix -> (files mutated, test files that judge them).  The
+# longest prefix matching the module asked for wins.
+SELECTIONS: dict[str, tuple[list[str], list[str]]] = {
+    "einval.search": (["einval/search/*"], [
+        "tests/test_mutants_search.py", "tests/test_search.py",
+        "tests/test_search_reductions.py", "tests/test_explicit.py",
+        "tests/test_settle.py", "tests/test_trust.py"]),
+    "models": (["models/*"], [
+        "tests/test_mutants_models.py", "tests/test_trust.py",
+        "tests/test_catalogue_designs.py", "tests/test_contract.py"]),
+    "einval.symbolic": (["einval/symbolic/*"], [
+        "tests/test_mutants_symbolic.py", "tests/test_trust.py"]),
+}
+# What a group directory links to, beside its own pyproject.toml.
+LINKED = ["einval", "models", "properties", "scenarios", "tests", "README.md"]
 
 
-def results(pattern: str) -> dict[str, str]:
+def workdir(module: str) -> Path:
+    """The directory mutmut runs in for ``module`` (made when missing)."""
+    groups = [g for g in SELECTIONS if module == g or module.startswith(g + ".")]
+    if not groups:
+        return ROOT
+    group = max(groups, key=len)
+    mutate, tests = SELECTIONS[group]
+    here = ROOT / "build" / "mutation" / group
+    here.mkdir(parents=True, exist_ok=True)
+    for name in LINKED:
+        link = here / name
+        if not link.exists():
+            link.symlink_to(ROOT / name)
+    text = (ROOT / "pyproject.toml").read_text()
+    section = re.search(r"^\[tool\.mutmut\]\n(?:(?!\[).*\n)*", text, re.M)
+    assert section is not None, "pyproject.toml has no [tool.mutmut]"
+    mine = re.sub(r"only_mutate = \[[^\]]*\]", "only_mutate = " + _toml(mutate),
+                  section.group(0))
+    mine = re.sub(r"pytest_add_cli_args_test_selection = \[[^\]]*\]",
+                  "pytest_add_cli_args_test_selection = " + _toml(tests), mine)
+    target = here / "pyproject.toml"
+    wanted = text.replace(section.group(0), mine)
+    if not target.exists() or target.read_text() != wanted:
+        target.write_text(wanted)
+    return here
+
+
+def _toml(items: list[str]) -> str:
+    return "[" + ", ".join(f'"{i}"' for i in items) + "]"
+
+
+def results(pattern: str, cwd: Path) -> dict[str, str]:
     """Mutant name -> status, for mutants of modules matching ``pattern``."""
     out = subprocess.run(["mutmut", "results", "--all", "true"], capture_output=True,
-                         text=True, check=True).stdout
+                         text=True, check=True, cwd=cwd).stdout
     found = {}
     for line in out.splitlines():
         m = re.match(r"\s*(\S+): (.+)$", line)
@@ -42,9 +100,9 @@ def results(pattern: str) -> dict[str, str]:
     return found
 
 
-def score(pattern: str) -> int:
+def score(pattern: str, cwd: Path, show: bool = False) -> int:
     """Print the figures of ``pattern``; the exit status: 0 when >= 90 %."""
-    found = results(pattern)
+    found = results(pattern, cwd)
     counts = Counter("killed" if s in KILLED else s for s in found.values())
     judged = counts["killed"] + counts["survived"]
     print(f"{pattern}: {len(found)} mutants: " +
@@ -54,6 +112,9 @@ def score(pattern: str) -> int:
     for name, status in sorted(found.items()):
         if status == "survived":
             print(f"  survived: {name}")
+            if show:
+                print(subprocess.run(["mutmut", "show", name], capture_output=True,
+                                     text=True, cwd=cwd).stdout)
     return 0 if judged and counts["killed"] >= 0.9 * judged else 1
 
 
@@ -63,12 +124,22 @@ def main(argv: list[str] | None = None) -> int:
                         "models.stateful_get_error")
     parser.add_argument("--jobs", type=int, default=1, help="mutants run at once")
     parser.add_argument("--score", action="store_true", help="only print the figures")
+    parser.add_argument("--show", action="store_true",
+                        help="only print the figures and each survivor's diff")
+    parser.add_argument("--fresh", action="store_true",
+                        help="forget earlier results of this module's group")
     args = parser.parse_args(argv)
-    if not args.score:
+    if shutil.which("mutmut") is None:
+        print("mutation.py: mutmut is not installed (pip install mutmut)", file=sys.stderr)
+        return 2
+    cwd = workdir(args.module)
+    if args.fresh and cwd != ROOT:
+        shutil.rmtree(cwd / "mutants", ignore_errors=True)
+    if not (args.score or args.show):
         subprocess.run(["nice", "-n", "15", "mutmut", "run", "--max-children",
                         str(args.jobs), f"{args.module}.*"], check=False,
-                       stdout=subprocess.DEVNULL)
-    return score(args.module)
+                       stdout=subprocess.DEVNULL, cwd=cwd)
+    return score(args.module, cwd, args.show)
 
 
 if __name__ == "__main__":

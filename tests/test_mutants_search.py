@@ -1,0 +1,97 @@
+"""The explicit search core's semantics, each stated against a mutant
+that the rest of the suite let through (``benchmarks/mutation.py
+einval.search``).
+
+Stated through public behaviour (``explicit.check_model``,
+``explicit.explore``, the compiled successors and representatives), so
+they survive a change of the core's internals.
+"""
+
+from __future__ import annotations
+
+from einval.model import Domain, ModelBuilder
+from einval.search.fold import allowed
+
+
+def test_allowed_reads_a_comparison_written_constant_first():
+    """``3 > pc`` restricts pc to 0..2, as ``pc < 3`` does."""
+    b = ModelBuilder("m")
+    pc = b.var("pc", Domain.range(5))
+    for guard, values in [(3 > pc, {0, 1, 2}), (3 >= pc, {0, 1, 2, 3}),
+                          (3 < pc, {4, 5}), (3 <= pc, {3, 4, 5}), (pc == 2, {2})]:
+        assert allowed(guard, pc.index, 6) == values, guard
+
+
+# -- symmetry: representatives ------------------------------------------------
+
+def racers(k: int, counters: bool = True, owner: bool = True):
+    """k interchangeable actors A1..Ak: each counts 0..2 (``n[Ai]``) and
+    may claim the shared ``owner`` (values none, A1..Ak) once it counted.
+
+    Swapping Ai and Aj moves ``n[Ai]`` to ``n[Aj]`` (no value renamed) and
+    renames the values of ``owner`` (the variable stays put): both kinds
+    of a swap's parts."""
+    from einval.lang import TRUE
+    from einval.model import Check, Condition
+
+    b = ModelBuilder("racers")
+    names = [f"A{i}" for i in range(1, k + 1)]
+    n = [b.var(f"n[{a}]", Domain.range(2)) for a in names] if counters else []
+    who = b.var("owner", Domain.enum("none", *names)) if owner else None
+    for i, a in enumerate(names):
+        if counters:
+            b.action(a, "tick", n[i] < 2, {n[i]: n[i] + 1})
+        if who is not None:
+            ready = (who == 0) & (n[i] >= 1) if counters else who == 0
+            b.action(a, "claim", ready, {who: i + 1})
+    conditions = tuple(Condition(f"{a} bounded", v <= 2) for a, v in zip(names, n))
+    b.add_check(Check("p", "", conditions or (Condition("true", TRUE),),
+                      Condition("claimed", who != 0) if who is not None
+                      else Condition("moved", n[0] + n[1] >= 1)))
+    return b.build()
+
+
+def assert_representatives(model, packed: bool, size: int) -> None:
+    """Every state of an orbit has one representative, in the orbit and of
+    the state's own type; the group has ``size`` elements."""
+    from einval import explicit
+    from einval.search import symmetry
+
+    elements = symmetry.group(symmetry.generators(model))
+    assert len(elements) == size
+    canon = symmetry.canonicaliser(model, packed)
+    assert canon is not None
+    wrap = bytes if packed else tuple
+    ex = explicit.explore(model, symmetry=False)
+    assert ex.complete
+    for state in ex.states:
+        orbit = {wrap(e.apply(state)) for e in elements}
+        reps = {canon(image) for image in orbit}
+        assert len(reps) == 1 and reps <= orbit, (state, reps, orbit)
+        assert all(type(r) is wrap for r in reps)
+
+
+def test_two_actors_that_only_move_variables_have_one_representative():
+    assert_representatives(racers(2, owner=False), True, 2)
+
+
+def test_representatives_of_tuple_states():
+    assert_representatives(racers(3), False, 6)
+    assert_representatives(racers(2, owner=False), False, 2)
+
+
+def test_a_swap_that_only_renames_values_has_one_representative():
+    """One variable (``owner``), its values A1 and A2 swapped."""
+    assert_representatives(racers(2, counters=False), True, 2)
+    assert_representatives(racers(3, counters=False), True, 6)
+
+
+def test_a_composed_renaming_applies_both_value_maps():
+    from einval.search.symmetry import Renaming
+
+    flip = Renaming((0, 1), ((1, 0), None))
+    move = Renaming((1, 0), (None, None))
+    assert flip.then(move).apply([0, 0]) == move.apply(flip.apply([0, 0])) == [0, 1]
+    assert move.then(flip).apply([1, 0]) == flip.apply(move.apply([1, 0])) == [1, 1]
+    twice = flip.then(flip)
+    assert twice.maps == (None, None) and twice.apply([1, 1]) == [1, 1]
