@@ -39,6 +39,9 @@ from pathlib import Path
 
 KILLED = {"killed", "timeout"}
 ROOT = Path(__file__).resolve().parent.parent
+# Survivors judged to change no behaviour, each with why: read, not trusted
+# blindly (a mutant's number changes when its function does).
+EQUIVALENT = Path(__file__).resolve().parent / "equivalent_mutants.txt"
 
 # Module prefix -> (files mutated, test files that judge them).  The
 # longest prefix matching the module asked for wins.
@@ -110,18 +113,44 @@ def results(pattern: str, cwd: Path) -> dict[str, str]:
     return found
 
 
-def score(pattern: str, cwd: Path, show: bool = False) -> int:
-    """Print the figures of ``pattern``; the exit status: 0 when >= 90 %."""
+def equivalents() -> dict[str, str]:
+    """Mutant name -> why it changes no behaviour (``EQUIVALENT``)."""
+    out = {}
+    for line in EQUIVALENT.read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, why = line.partition(" ")
+            out[name] = why.strip()
+    return out
+
+
+def sample(names: list[str], every: int) -> list[str]:
+    """Every ``every``-th mutant of each function, by mutant number: a
+    systematic sample that spreads over every function."""
+    def number(name: str) -> int:
+        return int(name.rsplit("_", 1)[1])
+    return [n for n in names if (number(n) - 1) % every == 0]
+
+
+def score(pattern: str, cwd: Path, show: bool = False, every: int = 1) -> int:
+    """Print the figures of ``pattern``; the exit status: 0 when >= 90 %
+    of the mutants that change behaviour are killed."""
     found = results(pattern, cwd)
+    if every > 1:
+        found = {n: found[n] for n in sample(sorted(found), every)}
+        print(f"sample: every {every}th mutant of each function")
+    same = equivalents()
     counts = Counter("killed" if s in KILLED else s for s in found.values())
-    judged = counts["killed"] + counts["survived"]
+    equal = sum(1 for n, s in found.items() if s == "survived" and n in same)
+    judged = counts["killed"] + counts["survived"] - equal
     print(f"{pattern}: {len(found)} mutants: " +
-          ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+          ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) +
+          f" ({equal} of the survivors equivalent)")
     if judged:
         print(f"score: {counts['killed']}/{judged} = {100 * counts['killed'] / judged:.1f} %")
     for name, status in sorted(found.items()):
         if status == "survived":
-            print(f"  survived: {name}")
+            print(f"  survived: {name}" + (f"  (equivalent: {same[name]})"
+                                           if name in same else ""))
             if show:
                 print(subprocess.run(["mutmut", "show", name], capture_output=True,
                                      text=True, cwd=cwd).stdout)
@@ -138,6 +167,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="only print the figures and each survivor's diff")
     parser.add_argument("--fresh", action="store_true",
                         help="forget earlier results of this module's group")
+    parser.add_argument("--sample", type=int, default=1, metavar="K",
+                        help="run and score every K-th mutant of each function only")
+    parser.add_argument("--survivors", action="store_true",
+                        help="rerun the survivors (after adding tests)")
     args = parser.parse_args(argv)
     if shutil.which("mutmut") is None:
         print("mutation.py: mutmut is not installed (pip install mutmut)", file=sys.stderr)
@@ -146,10 +179,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.fresh and cwd != ROOT:
         shutil.rmtree(cwd / "mutants", ignore_errors=True)
     if not (args.score or args.show):
-        subprocess.run(["nice", "-n", "15", "mutmut", "run", "--max-children",
-                        str(args.jobs), f"{args.module}.*"], check=False,
-                       stdout=subprocess.DEVNULL, cwd=cwd)
-    return score(args.module, cwd, args.show)
+        names = [f"{args.module}.*"]
+        if args.sample > 1 or args.survivors:
+            if not (cwd / "mutants").exists():  # mutants made, nothing run
+                subprocess.run(["mutmut", "run", "no.such.mutant"], cwd=cwd,
+                               stdout=subprocess.DEVNULL, check=False)
+            found = results(args.module, cwd)
+            wanted = "survived" if args.survivors else "not checked"
+            names = [n for n in sample(sorted(found), args.sample) if found[n] == wanted]
+        if names:
+            subprocess.run(["nice", "-n", "15", "mutmut", "run", "--max-children",
+                            str(args.jobs), *names], check=False,
+                           stdout=subprocess.DEVNULL, cwd=cwd)
+    return score(args.module, cwd, args.show, args.sample)
 
 
 if __name__ == "__main__":

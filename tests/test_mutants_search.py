@@ -95,3 +95,22 @@ def test_a_composed_renaming_applies_both_value_maps():
     assert move.then(flip).apply([1, 0]) == flip.apply(move.apply([1, 0])) == [1, 1]
     twice = flip.then(flip)
     assert twice.maps == (None, None) and twice.apply([1, 1]) == [1, 1]
+
+
+def test_a_constant_outside_a_renamed_domain_rejects_the_swap():
+    """``owner != 3`` (owner has values 0..2) cannot be renamed: no
+    symmetry, and no error either."""
+    from einval import explicit
+    from einval.model import Check, Condition
+    from einval.search import symmetry
+
+    model = racers(2, counters=False)
+    who = next(v for v in model.variables if v.name == "owner")
+    from einval.lang import Var
+
+    owner = Var(who.index, who.name, who.sort)
+    model.checks[0] = Check("p", "", (Condition("owner in range", owner != 3),),
+                            model.checks[0].witness)
+    assert symmetry.generators(model) == []
+    [result] = explicit.check_model(model)
+    assert result.verdict.kind == "holds"
