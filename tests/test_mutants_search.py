@@ -142,3 +142,22 @@ def test_successors_come_in_action_order():
     b.action("b", "x up", x < 2, {x: x + 1})
     successors = compiled.compile_successors(b.build())
     assert [n for n, _ in successors(bytes([0, 0]))] == [0, 1]
+
+
+def test_a_constant_compared_with_a_choice_of_renamed_values_is_renamed():
+    """``If(done, owner, none) == A1`` under the swap A1 <-> A2 reads
+    ``If(done, owner, none) == A2``: the constant takes the value map of
+    the branches it meets, so the swap is an automorphism."""
+    from einval.lang import TRUE, If
+    from einval.model import Check, Condition
+    from einval.search import symmetry
+
+    b = ModelBuilder("release")
+    who = b.var("owner", Domain.enum("none", "A1", "A2"))
+    done = b.flag("done")
+    b.action("end", "end", ~done, {done: TRUE})
+    for i in (1, 2):
+        b.action(f"A{i}", "claim", who == 0, {who: i})
+        b.action(f"A{i}", "release", If(done, who, 0) == i, {who: 0})
+    b.add_check(Check("p", "", (Condition("true", TRUE),), Condition("claimed", who != 0)))
+    assert len(symmetry.group(symmetry.generators(b.build()))) == 2
