@@ -5,6 +5,7 @@
     python benchmarks/mutation.py properties.completeness
     python benchmarks/mutation.py --score einval.verdict   # no run, figures only
     python benchmarks/mutation.py --show einval.search.core  # each survivor's diff
+    python benchmarks/mutation.py einval.lang.x_fold    # one function's mutants
 
 ``mutmut`` (``pip install mutmut``; configured in ``[tool.mutmut]`` of
 pyproject.toml) copies the sources to ``mutants/``, makes many small
@@ -54,6 +55,8 @@ SELECTIONS: dict[str, tuple[list[str], list[str]]] = {
         "tests/test_mutants_models.py", "tests/test_trust.py",
         "tests/test_catalogue_designs.py", "tests/test_catalogue_contexts.py",
         "tests/test_expectations.py"]),
+    "einval.lang": (["einval/lang.py"], [
+        "tests/test_mutants_search.py", "tests/test_lang.py", "tests/test_search.py"]),
     "einval.symbolic": (["einval/symbolic/*"], [
         "tests/test_mutants_symbolic.py", "tests/test_trust.py",
         *(f"tests/test_symbolic.py::{t}" for t in (
@@ -101,6 +104,14 @@ def _toml(items: list[str]) -> str:
     return "[" + ", ".join(f'"{i}"' for i in items) + "]"
 
 
+def _separator(pattern: str) -> str:
+    """What follows ``pattern`` in a mutant's name: a module's functions
+    (``einval.lang.x_fold...``), or a function's mutants
+    (``einval.lang.x_fold__mutmut_3``)."""
+    last = pattern.rsplit(".", 1)[-1]
+    return "__mutmut_" if last.startswith(("x_", "x\u01c1")) else "."
+
+
 def results(pattern: str, cwd: Path) -> dict[str, str]:
     """Mutant name -> status, for mutants of modules matching ``pattern``."""
     out = subprocess.run(["mutmut", "results", "--all", "true"], capture_output=True,
@@ -108,7 +119,7 @@ def results(pattern: str, cwd: Path) -> dict[str, str]:
     found = {}
     for line in out.splitlines():
         m = re.match(r"\s*(\S+): (.+)$", line)
-        if m and m.group(1).startswith(pattern + "."):
+        if m and m.group(1).startswith(pattern + _separator(pattern)):
             found[m.group(1)] = m.group(2).strip()
     return found
 
@@ -179,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.fresh and cwd != ROOT:
         shutil.rmtree(cwd / "mutants", ignore_errors=True)
     if not (args.score or args.show):
-        names = [f"{args.module}.*"]
+        names = [f"{args.module}{_separator(args.module)}*"]
         if args.sample > 1 or args.survivors:
             if not (cwd / "mutants").exists():  # mutants made, nothing run
                 subprocess.run(["mutmut", "run", "no.such.mutant"], cwd=cwd,
