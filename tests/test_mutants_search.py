@@ -165,3 +165,26 @@ def test_a_constant_compared_with_a_choice_of_renamed_values_is_renamed():
     [swap] = symmetry.generators(model)
     assert len(symmetry.group([swap])) == 2
     assert symmetry.verify(model, swap)  # on its own: no precomputed keys
+
+
+# -- the early-stop watch -------------------------------------------------------
+
+def test_each_check_is_witnessed_on_its_own():
+    """Of two checks, only the second's witness is reachable: the first is
+    vacuous (unknown), the second holds, whichever order they come in."""
+    from einval import explicit
+    from einval.model import Check, Condition
+
+    for order in ((0, 1), (1, 0)):
+        b = ModelBuilder("two checks")
+        x = b.var("x", Domain.range(3))
+        b.action("c", "x up", x < 2, {x: x + 1})
+        checks = [Check("never", "", (Condition("x small", x <= 3),),
+                        Condition("x reaches 3", x == 3)),
+                  Check("reached", "", (Condition("x small", x <= 3),),
+                        Condition("x reaches 2", x == 2))]
+        for i in order:
+            b.add_check(checks[i])
+        got = {r.property: r.verdict for r in explicit.check_model(b.build())}
+        assert got["never"].kind == "unknown" and "vacuous" in got["never"].detail
+        assert got["reached"].kind == "holds"
