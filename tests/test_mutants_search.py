@@ -14,12 +14,16 @@ from einval.search.fold import allowed
 
 
 def test_allowed_reads_a_comparison_written_constant_first():
-    """``3 > pc`` restricts pc to 0..2, as ``pc < 3`` does."""
+    """``3 > pc`` restricts pc to 0..2, as ``pc < 3`` does (trees built
+    constant first, as a design's generated guard may be)."""
+    from einval.lang import Const, Op
+
     b = ModelBuilder("m")
     pc = b.var("pc", Domain.range(5))
-    for guard, values in [(3 > pc, {0, 1, 2}), (3 >= pc, {0, 1, 2, 3}),
-                          (3 < pc, {4, 5}), (3 <= pc, {3, 4, 5}), (pc == 2, {2})]:
-        assert allowed(guard, pc.index, 6) == values, guard
+    three = Const(3)
+    for op, values in [("gt", {0, 1, 2}), ("ge", {0, 1, 2, 3}), ("lt", {4, 5}),
+                       ("le", {3, 4, 5}), ("eq", {3}), ("ne", {0, 1, 2, 4, 5})]:
+        assert allowed(Op(op, (three, pc)), pc.index, 6) == values, op
 
 
 # -- symmetry: representatives ------------------------------------------------
@@ -188,3 +192,34 @@ def test_each_check_is_witnessed_on_its_own():
         got = {r.property: r.verdict for r in explicit.check_model(b.build())}
         assert got["never"].kind == "unknown" and "vacuous" in got["never"].detail
         assert got["reached"].kind == "holds"
+
+
+def test_two_families_swapped_apart_have_one_representative():
+    """A1 <-> A2 and B1 <-> B2 are separate swaps (a group of four): with
+    the A counters at different values, the B swap still has to be
+    chosen by the whole state."""
+    from einval.model import Check, Condition
+
+    b = ModelBuilder("two families")
+    a = [b.var(f"n[A{i}]", Domain.range(3)) for i in (1, 2)]
+    m = [b.var(f"m[B{i}]", Domain.range(1)) for i in (1, 2)]
+    for v, top in [(a[0], 3), (a[1], 3), (m[0], 1), (m[1], 1)]:
+        b.action(str(v), "tick", v < top, {v: v + 1})
+    b.add_check(Check("p", "", tuple(Condition(str(v), v <= 3) for v in a + m),
+                      Condition("moved", a[0] + a[1] >= 1)))
+    assert_representatives(b.build(), True, 4)
+
+
+def test_settling_a_tuple_state_gives_a_tuple():
+    """A domain wider than a byte: states are tuples, settled ones too."""
+    from einval.model import Check, Condition
+    from einval.search.compile import compile_settle
+
+    b = ModelBuilder("wide")
+    pc = b.var("pc", Domain.range(300))
+    seen = b.var("seen", Domain.range(1))
+    b.action("A", "look", pc == 0, {pc: 1, seen: 1})
+    b.add_check(Check("p", "", (Condition("own", seen <= 1),), Condition("w", seen == 1)))
+    b.settle("seen", seen == 1, [seen])
+    settle = compile_settle(b.build())
+    assert settle((1, 1)) == (1, 0)
