@@ -223,3 +223,20 @@ def test_settling_a_tuple_state_gives_a_tuple():
     b.settle("seen", seen == 1, [seen])
     settle = compile_settle(b.build())
     assert settle((1, 1)) == (1, 0)
+
+
+def test_the_graph_of_a_settled_search_reaches_every_state():
+    """With observations settled (every check watched), each stored state
+    is reached in the graph from the initial one: an edge goes to the
+    settled form of a successor, which is what was stored."""
+    import networkx as nx
+
+    from einval import catalog, explicit, world
+
+    model, _ = world.build(catalog.scenario("two-threads"), catalog.design("4th-arg"),
+                           catalog.properties())
+    assert model.settled
+    ex = explicit.explore(model, watch=tuple(model.checks))
+    assert ex.complete and ex.settle is not None
+    g = ex.graph
+    assert nx.descendants(g, 0) | {0} == set(range(len(ex.states)))
