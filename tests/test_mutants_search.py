@@ -240,3 +240,31 @@ def test_the_graph_of_a_settled_search_reaches_every_state():
     assert ex.complete and ex.settle is not None
     g = ex.graph
     assert nx.descendants(g, 0) | {0} == set(range(len(ex.states)))
+
+
+def test_settling_under_a_depth_bound_counts_the_same_states_and_edges():
+    """A depth bound cuts a settling transition as any other: every edge
+    out of a stored state is counted, settled or not."""
+    from einval import catalog, explicit, world
+    from einval.runner import with_bounds
+
+    for depth in range(1, 11):
+        scenario = with_bounds(catalog.scenario("two-threads"), None, depth)
+        model, _ = world.build(scenario, catalog.design("4th-arg"), catalog.properties())
+        on = explicit.check_model(model)
+        off = explicit.check_model(model, settle=False)
+        assert [(r.verdict.kind, r.states, r.transitions) for r in on] == \
+               [(r.verdict.kind, r.states, r.transitions) for r in off], depth
+
+
+def test_an_action_filed_under_a_later_value_is_kept():
+    """``(pc == 1 | pc == 2) & pc + 1 == 3``: the index allows pc 1 and 2,
+    the guard is false at 1 and true at 2."""
+    from einval.search import compile as compiled
+
+    b = ModelBuilder("m")
+    pc = b.var("pc", Domain.range(3))
+    b.action("a", "step", ((pc == 1) | (pc == 2)) & (pc + 1 == 3), {pc: 3})
+    successors = compiled.compile_successors(b.build())
+    assert successors(bytes([2])) == [(0, bytes([3]))]
+    assert successors(bytes([1])) == []
