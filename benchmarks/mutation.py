@@ -181,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample", type=int, default=1, metavar="K",
                         help="run and score every K-th mutant of each function only")
     parser.add_argument("--survivors", action="store_true",
-                        help="rerun the survivors (after adding tests)")
+                        help="rerun the survivors not judged equivalent (after adding tests)")
     args = parser.parse_args(argv)
     if shutil.which("mutmut") is None:
         print("mutation.py: mutmut is not installed (pip install mutmut)", file=sys.stderr)
@@ -197,7 +197,8 @@ def main(argv: list[str] | None = None) -> int:
                                stdout=subprocess.DEVNULL, check=False)
             found = results(args.module, cwd)
             wanted = "survived" if args.survivors else "not checked"
-            names = [n for n in sample(sorted(found), args.sample) if found[n] == wanted]
+            names = [n for n in sample(sorted(found), args.sample)
+                     if found[n] == wanted and n not in equivalents()]
         if names:
             subprocess.run(["nice", "-n", "15", "mutmut", "run", "--max-children",
                             str(args.jobs), *names], check=False,
