@@ -26,3 +26,56 @@ def action_names(design: str, scenario: str = "one-thread") -> set[str]:
 def test_a_design_names_its_set_up_step_as_the_kernel_interface_does(design, step):
     """The step a thread takes once before its first call, as traces show it."""
     assert step in action_names(design)
+
+
+def model_of(design: str, text: str):
+    from einval.scenario import parse
+
+    model, _ = world.build(parse(text, "t.toml", "t"), catalog.design(design),
+                           catalog.properties())
+    return model
+
+
+def values_of(model, name: str) -> set[str]:
+    """The labels variable ``name`` takes over the reachable states."""
+    from einval import explicit
+
+    variable = next(v for v in model.variables if v.name == name)
+    ex = explicit.explore(model, symmetry=False)
+    return {variable.domain.labels[s[variable.index]] for s in ex.states}
+
+
+def test_the_fd_log_is_a_ring_of_eight_per_thread():
+    """fs_context's log: eight entries, named fd_log as in the kernel."""
+    model = model_of("fd-log", '[[thread]]\nname = "T1"\n[syscall]\npath = ["emit"]\n')
+    names = [v.name for v in model.variables if v.name.startswith("fd_log[")]
+    assert names == [f"fd_log[T1][{i}]" for i in range(8)]
+
+
+def test_a_full_fd_log_drops_its_oldest_entries():
+    """Five messages a call, one read() a call: by the third call the ring
+    has pushed out the first call's leftovers, so it reads the second's."""
+    emits = ", ".join(['"emit"'] * 5)
+    model = model_of("fd-log", f'[[thread]]\nname = "T1"\ncalls = 3\n[syscall]\n'
+                               f'path = [{emits}]\n[bounds]\nbuffer_slots = 1\n')
+    assert values_of(model, "got[T1#3][0]") == {"-", "T1#2"}
+
+
+def test_reading_the_fd_log_stops_at_its_end():
+    """One message, two slots to fill: the second read() never happens."""
+    from einval import explicit
+
+    model = model_of("fd-log", '[[thread]]\nname = "T1"\n[syscall]\npath = ["emit"]\n'
+                               '[bounds]\nbuffer_slots = 2\n')
+    names = {a.name for a in model.actions}
+    assert {"read()s the fd log for T1#1 (1)", "read()s the fd log for T1#1 (2)"} <= names
+    ex = explicit.explore(model, symmetry=False)
+    taken = {model.actions[d["action"]].name for _, _, d in ex.graph.edges(data=True)}
+    assert "read()s the fd log for T1#1 (1)" in taken
+    assert "read()s the fd log for T1#1 (2)" not in taken
+
+
+def test_the_per_cpu_buffer_is_named_as_in_the_thread():
+    model = model_of("per-cpu", 'cpus = 2\n[[thread]]\nname = "T1"\n[syscall]\n'
+                                'path = ["emit"]\n')
+    assert any(v.name.startswith("percpu_log[CPU1][") for v in model.variables)
