@@ -79,3 +79,19 @@ def test_the_per_cpu_buffer_is_named_as_in_the_thread():
     model = model_of("per-cpu", 'cpus = 2\n[[thread]]\nname = "T1"\n[syscall]\n'
                                 'path = ["emit"]\n')
     assert any(v.name.startswith("percpu_log[CPU1][") for v in model.variables)
+
+
+@pytest.mark.parametrize("design,names", [
+    ("task-struct", {"log", "log_ptr", "saved_log_ptr"}),
+    ("shared-storage", {"log", "task_storage", "saved_task_storage"}),
+    ("stateful-reg", {"log", "registered", "saved_log"}),
+    ("exterrctl", {"uexterr", "td_kexterr", "uexterr_on", "saved_uexterr"}),
+    ("extack", {"extack", "ext_ack_on"}),
+    ("stateful-get", {"last_error", "saved_error", "sigframe_error"}),
+])
+def test_designs_name_their_state_as_the_kernel_does(design, names):
+    """Traces and ``einval show`` print these names: current's log
+    pointer, a BPF task storage, FreeBSD's td_kexterr, netlink's extack."""
+    model, _ = world.build(catalog.scenario("nested-call"), catalog.design(design),
+                           catalog.properties())
+    assert names <= {v.name.split("[")[0] for v in model.variables}
