@@ -95,3 +95,58 @@ def test_designs_name_their_state_as_the_kernel_does(design, names):
     model, _ = world.build(catalog.scenario("nested-call"), catalog.design(design),
                            catalog.properties())
     assert names <= {v.name.split("[")[0] for v in model.variables}
+
+
+def kinds(design: str, text: str) -> dict[str, str]:
+    from einval import explicit
+
+    return {r.property: r.verdict.kind for r in explicit.check_model(model_of(design, text))}
+
+
+SILENT_NESTED = """
+[[thread]]
+name = "T1"
+[[bpf_program]]
+name = "S1"
+attach = "syscall"
+path = []
+[syscall]
+path = ["emit", "S1"]
+"""
+
+
+def test_a_silent_nested_call_clears_only_where_the_design_says():
+    """The outer call logs, then a nested bpf_sys_bpf() call that logs
+    nothing.  stateful-reg's nested entry clears the registered buffer
+    (the outer message is lost) unless outer_only; exterrctl's nested
+    entry leaves td_kexterr alone."""
+    got = kinds("stateful-reg", SILENT_NESTED)
+    assert got["completeness"] == "violated" and got["attribution"] == "holds"
+    assert set(kinds("stateful-reg:outer_only", SILENT_NESTED).values()) == {"holds"}
+    assert set(kinds("exterrctl", SILENT_NESTED).values()) == {"holds"}
+
+
+SILENT_HANDLER = """
+[[thread]]
+name = "T1"
+calls = 2
+[[signal]]
+name = "H1"
+to = "T1"
+path = []
+[syscall]
+path = ["emit"]
+"""
+
+
+@pytest.mark.parametrize("design", ["exterrctl", "stateful-reg"])
+def test_a_call_that_logs_nothing_reads_no_earlier_message(design):
+    """A signal handler's call fails with no message: the entry reset of
+    the per-thread record means it reads nothing of T1's calls."""
+    assert kinds(design, SILENT_HANDLER)["attribution"] == "holds"
+
+
+def test_outer_only_still_clears_at_each_outer_call():
+    assert set(kinds("stateful-reg:outer_only",
+                     '[[thread]]\nname = "T1"\ncalls = 2\n[syscall]\npath = ["emit"]\n'
+                     '[bounds]\nbuffer_slots = 2\n').values()) == {"holds"}
