@@ -150,3 +150,12 @@ def test_outer_only_still_clears_at_each_outer_call():
     assert set(kinds("stateful-reg:outer_only",
                      '[[thread]]\nname = "T1"\ncalls = 2\n[syscall]\npath = ["emit"]\n'
                      '[bounds]\nbuffer_slots = 2\n').values()) == {"holds"}
+
+
+def test_stateful_get_save_restore_keeps_the_outer_message_over_a_nested_call():
+    """The outer call logs, then a nested call logs its own: with
+    save_restore the nested entry saves the task's slot in its frame and
+    its exit puts it back, so the caller reads its own message."""
+    text = SILENT_NESTED.replace("path = []", 'path = ["emit"]')
+    assert set(kinds("stateful-get:save_restore", text).values()) == {"holds"}
+    assert kinds("stateful-get", text)["attribution"] == "violated"
