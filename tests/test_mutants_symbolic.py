@@ -87,7 +87,7 @@ def test_only_parameters_with_sentences_are_ever_freed():
     """Parameter 0 is in the core but has no sentence: it stays fixed, so
     freeing it never costs parameter 1 its place in a proof."""
     calls: list = []
-    proofs = {0: [frozenset({0, 2}), frozenset({1, 2})]}
-    got = minimal_assumptions({0: {0, 1}}, prover(proofs, calls), {1, 2})
-    assert got == {0: []}
-    assert all(free <= {1, 2} for free in calls)
+    proofs = {0: [frozenset({0, 3}), frozenset({1, 3})]}
+    got = minimal_assumptions({0: {0, 1, 2}}, prover(proofs, calls), {1, 2, 3})
+    assert got == {0: [2]}
+    assert all(free <= {1, 2, 3} for free in calls)
