@@ -91,3 +91,17 @@ def test_only_parameters_with_sentences_are_ever_freed():
     got = minimal_assumptions({0: {0, 1, 2}}, prover(proofs, calls), {1, 2, 3})
     assert got == {0: [2]}
     assert all(free <= {1, 2, 3} for free in calls)
+
+
+def test_what_an_update_reads_is_read():
+    """``y := x`` under a guard on y alone still reads x: it does not
+    commute with a step that writes x."""
+    b = ModelBuilder("m")
+    x = b.var("x", Domain.range(3))
+    y = b.var("y", Domain.range(3))
+    b.action("a", "x up", x < 3, {x: x + 1})
+    b.action("b", "copy", y < 3, {y: x})
+    model = b.build()
+    assert footprint(model.actions[1], {}) == (frozenset({x.index, y.index}),
+                                               frozenset({y.index}))
+    assert independent_below(model)[1] == []
