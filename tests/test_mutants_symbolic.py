@@ -105,3 +105,19 @@ def test_what_an_update_reads_is_read():
     assert footprint(model.actions[1], {}) == (frozenset({x.index, y.index}),
                                                frozenset({y.index}))
     assert independent_below(model)[1] == []
+
+
+def test_spacer_does_not_prove_a_property_violated_beyond_the_depth():
+    """x counts to 6 and the property is "x != 5": a run of 5 steps, past
+    the depth searched (3).  k-induction cannot prove it, so Spacer is
+    asked, and must not prove it either: unknown, never holds."""
+    from einval import symbolic
+    from einval.model import Check, Condition
+
+    b = ModelBuilder("counter")
+    x = b.var("x", Domain.range(6))
+    b.action("c", "x up", x < 6, {x: x + 1})
+    b.add_check(Check("p", "", (Condition("x is never 5", x != 5),),
+                      Condition("x reaches 1", x == 1)))
+    [result] = symbolic.check_model(b.build(), max_depth=3, facts=False)
+    assert result.verdict.kind == "unknown", result.verdict
