@@ -121,3 +121,28 @@ def test_spacer_does_not_prove_a_property_violated_beyond_the_depth():
                       Condition("x reaches 1", x == 1)))
     [result] = symbolic.check_model(b.build(), max_depth=3, facts=False)
     assert result.verdict.kind == "unknown", result.verdict
+
+
+def test_spacer_answers_for_the_property_and_the_domain():
+    """Spacer on its own (``chc.prove``): a reachable violation is not
+    proved, an invariant is, and an update that leaves its variable's
+    domain is not (domain closure is part of what it proves)."""
+    from einval.model import Check, Condition
+    from einval.symbolic import chc
+    from einval.symbolic.compile import Encoding
+    from einval.symbolic.system import System
+
+    def model(top: int, bad: int):
+        b = ModelBuilder("counter")
+        x = b.var("x", Domain.range(5))
+        b.action("c", "x up", x < top, {x: x + 1})
+        b.add_check(Check("p", "", (Condition("x is never bad", x != bad),),
+                          Condition("x reaches 1", x == 1)))
+        return b.build()
+
+    def prove(m):
+        return chc.prove(System(m, Encoding.for_model(m)), m.checks[0], timeout_ms=20_000)
+
+    assert not prove(model(5, 4))  # x reaches 4
+    assert prove(model(5, 7))  # 7 is never reached
+    assert not prove(model(6, 7))  # x := 6 leaves 0..5
