@@ -365,7 +365,9 @@ def _image_function(model: Model, element: Renaming, packed: bool) -> Callable:
 
     Packed states: at C speed, one ``bytes.translate`` per distinct value
     map, the copies joined, one ``itemgetter`` taking each position from
-    the right copy.  Tuples: generated code."""
+    the right copy.  Tuples, and packed states of one variable: generated
+    code (of the state's own type: a representative is compared with the
+    other images)."""
     n = len(model.variables)
     if all(v == t for v, t in enumerate(element.perm)) and not any(element.maps):
         return lambda s: s
@@ -394,6 +396,8 @@ def _image_function(model: Model, element: Renaming, packed: bool) -> Callable:
             namespace[f"M{v}"] = m
             items[target] = f"M{v}[s[{v}]]"
     text = f"lambda s: ({', '.join(items)},)"
+    if packed:  # one variable: itemgetter gives no tuple, so built here
+        text = f"lambda s: bytes(({', '.join(items)},))"
     return eval(compile(text, f"<symmetry of {model.name}>", "eval"),  # noqa: S307
                 namespace)
 
