@@ -146,3 +146,41 @@ def test_spacer_answers_for_the_property_and_the_domain():
     assert not prove(model(5, 4))  # x reaches 4
     assert prove(model(5, 7))  # 7 is never reached
     assert not prove(model(6, 7))  # x := 6 leaves 0..5
+
+
+def _catalogue_model(scenario: str, design: str):
+    from einval import catalog, world
+
+    return world.build(catalog.scenario(scenario), catalog.design(design),
+                       catalog.properties())[0]
+
+
+def test_an_unknown_encoding_is_refused():
+    import pytest
+
+    from einval.symbolic.compile import Encoding
+
+    model = _catalogue_model("one-thread", "4th-arg")
+    assert Encoding.for_model(model).kind == "bv"
+    with pytest.raises(ValueError, match="no encoding"):
+        Encoding.for_model(model, "bitvector")
+
+
+def test_z3_stores_no_states_and_counts_no_transitions():
+    """The Z3 engine's results say so: the figures of a report are the
+    explicit search's, never invented for a symbolic proof."""
+    from einval import symbolic
+
+    results = symbolic.check_model(_catalogue_model("one-thread", "4th-arg"))
+    assert results and {(r.states, r.transitions, r.engine) for r in results} == {
+        (0, 0, "z3")}
+
+
+def test_a_check_cut_by_the_time_limit_is_unknown():
+    from einval import symbolic
+    from einval.deadline import Deadline
+
+    results = symbolic.check_model(_catalogue_model("two-threads", "fd-log"),
+                                   deadline=Deadline(1e-9))
+    assert results and all(r.verdict.kind in ("unknown", "violated") for r in results)
+    assert any(r.verdict.kind == "unknown" for r in results)

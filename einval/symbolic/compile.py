@@ -89,6 +89,8 @@ class Encoding:
         """An encoding wide enough for every value the model computes."""
         if kind == "int":
             return cls("int")
+        if kind != "bv":
+            raise ValueError(f"no encoding {kind!r} (bv or int)")
         bound = max(len(model.actions), 1)
         for v in model.variables:
             bound = max(bound, v.domain.size)
