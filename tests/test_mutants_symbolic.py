@@ -184,3 +184,17 @@ def test_a_check_cut_by_the_time_limit_is_unknown():
                                    deadline=Deadline(1e-9))
     assert results and all(r.verdict.kind in ("unknown", "violated") for r in results)
     assert any(r.verdict.kind == "unknown" for r in results)
+    assert {(r.states, r.transitions, r.engine) for r in results} == {(0, 0, "z3")}
+    assert [r.property for r in results] == [c.name for c in
+                                             _catalogue_model("two-threads", "fd-log").checks]
+
+
+def test_progress_counts_the_open_checks_at_each_depth():
+    from einval import symbolic
+
+    model = _catalogue_model("two-threads", "fd-log")
+    seen: list[tuple[int, int]] = []
+    symbolic.check_model(model, progress=lambda open_, depth: seen.append((open_, depth)))
+    assert seen and seen[0][0] == len(model.checks)
+    assert all(0 <= n <= len(model.checks) for n, _ in seen)
+    assert [d for _, d in seen] == sorted(d for _, d in seen)
