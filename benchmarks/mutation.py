@@ -68,7 +68,12 @@ SELECTIONS: dict[str, tuple[list[str], list[str]]] = {
             "test_disagreement_rules",
             "test_catalogue_same_verdicts_and_lengths[two-threads-task-struct]",
             "test_catalogue_same_verdicts_and_lengths[go-pinned-stateful-get]",
-            "test_catalogue_same_verdicts_and_lengths[bpf-fentry-shared-storage]"))]),
+            "test_catalogue_same_verdicts_and_lengths[bpf-fentry-shared-storage]",
+            # the paths the reached-states invariant makes rare: Houdini,
+            # k-induction, the Int encoding
+            "test_go_unpinned_proofs_need_few_induction_steps",
+            "test_every_variant_of_the_engine_agrees[options0]",
+            "test_every_variant_of_the_engine_agrees[options4]"))]),
 }
 # What a group directory links to, beside its own pyproject.toml.
 LINKED = ["einval", "models", "properties", "scenarios", "tests", "README.md"]

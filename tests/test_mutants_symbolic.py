@@ -198,3 +198,21 @@ def test_progress_counts_the_open_checks_at_each_depth():
     assert seen and seen[0][0] == len(model.checks)
     assert all(0 <= n <= len(model.checks) for n, _ in seen)
     assert [d for _, d in seen] == sorted(d for _, d in seen)
+
+
+def test_houdinis_sample_is_exhaustive_when_small_and_walks_when_large():
+    """The candidate filter: every reachable state of a small model; on a
+    large one (past ``exhaustive``), states met on random runs: reachable
+    ones only, more than the breadth-first prefix, and the same for a seed."""
+    from einval.symbolic import invariants, reached
+
+    model = _catalogue_model("two-threads", "task-struct")
+    everything = reached.reachable(model)
+    assert everything is not None
+    assert invariants.sample(model) == everything
+    small = invariants.sample(model, exhaustive=3)
+    assert model.initial_state() in small and small <= everything
+    assert invariants.sample(model, exhaustive=3) == small  # seeded: the same walks
+    assert len(invariants.sample(model, walks=0, exhaustive=3)) < len(small)
+    deepest = max(reached.levels(model).values())
+    assert any(reached.levels(model)[s] >= deepest // 2 for s in small)
