@@ -249,7 +249,7 @@ def search(model: Model, successors: Successors, *,
         ex.settle = settle
     else:
         settle = None  # a check judged after the search needs every observation
-    states, parent, action, depth = ex.states, ex.parent, ex.action, ex.depth
+    states, depth = ex.states, ex.depth
     seen = {init}
     watcher = _Watch(model, watch, ex, stop_after) if watch else None
     if watcher is not None and watcher.see(init, 0):
@@ -291,17 +291,26 @@ def search(model: Model, successors: Successors, *,
                 ex.limit = f"state bound {max_states}"
                 continue
             seen.add(nxt)
-            states.append(nxt)
-            parent.append(head)
-            action.append(number)
-            depth.append(level + 1)
-            if watcher is not None and watcher.see(nxt, len(states) - 1):
-                ex.stopped = True
+            if _store(ex, nxt, head, number, level, watcher):
                 ex.transitions = transitions
                 return ex
         head += 1
     ex.transitions = transitions
     return ex
+
+
+def _store(ex: Exploration, nxt: State, head: int, number: int, level: int,
+           watcher: _Watch | None) -> bool:
+    """Store a new state reached from state ``head`` by action ``number``
+    at ``level``; True when the watched checks are all decided (stop)."""
+    ex.states.append(nxt)
+    ex.parent.append(head)
+    ex.action.append(number)
+    ex.depth.append(level + 1)
+    if watcher is not None and watcher.see(nxt, len(ex.states) - 1):
+        ex.stopped = True
+        return True
+    return False
 
 
 def first_violation(ex: Exploration, check: Check) -> tuple[int, int] | None:
@@ -343,7 +352,7 @@ def _reduced(ex: Exploration, seen: set, watcher: _Watch | None, ample: Ample,
     deeper, the state is fully expanded, so every cycle of the stored
     graph has a fully expanded state (``por``)."""
     model, successors, canon, settle = ex.model, ex.successors, ex.canon, ex.settle
-    states, parent, action, depth = ex.states, ex.parent, ex.action, ex.depth
+    states, depth = ex.states, ex.depth
     max_states = model.max_states
     number_of = dict.fromkeys(seen, 0)  # stored state -> index
     transitions = 0
@@ -388,12 +397,7 @@ def _reduced(ex: Exploration, seen: set, watcher: _Watch | None, ample: Ample,
                 ex.limit = f"state bound {max_states}"
                 continue
             number_of[nxt] = len(states)
-            states.append(nxt)
-            parent.append(head)
-            action.append(number)
-            depth.append(level + 1)
-            if watcher is not None and watcher.see(nxt, len(states) - 1):
-                ex.stopped = True
+            if _store(ex, nxt, head, number, level, watcher):
                 ex.transitions = transitions
                 return ex
         head += 1
