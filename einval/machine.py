@@ -41,6 +41,10 @@ class Placement:
     cpu: int
     guard: Expr
     actor: str
+    # What a step taken here also updates, given the pc it moves to (an
+    # unlocked goroutine takes the M it runs on and lets go of it again
+    # when it is back in user space).
+    after: Callable[[int | Expr], Updates] | None = None
 
 
 @dataclass
@@ -121,27 +125,32 @@ class Program:
         assert self.pc is not None, "program not declared"
         return self.pc == index
 
-    def where(self, test: Callable[[int, Instruction], bool]) -> Expr:
-        """The pc is at an instruction that passes ``test``, as ranges."""
+    def where(self, test: Callable[[int, Instruction], bool],
+              pc: Expr | None = None) -> Expr:
+        """The pc (or ``pc``, a value it may take) is at an instruction
+        that passes ``test``, as ranges."""
         assert self.pc is not None
+        pc = self.pc if pc is None else pc
         out, start = [], None
         marks = [test(i, ins) for i, ins in enumerate(self.instructions)] + [False]
         for i, mark in enumerate(marks):
             if mark and start is None:
                 start = i
             elif not mark and start is not None:
-                out.append(self.pc == start if i - 1 == start
-                           else (self.pc >= start) & (self.pc <= i - 1))
+                out.append(pc == start if i - 1 == start
+                           else (pc >= start) & (pc <= i - 1))
                 start = None
         return Or(out)
 
     def in_kernel(self) -> Expr:
         return self.where(lambda i, ins: ins.kernel)
 
-    def in_user(self, done: bool = True) -> Expr:
-        """Running user code (or finished, if ``done``)."""
-        user = self.where(lambda i, ins: not ins.kernel)
-        return user | (self.pc == self.end) if done else user
+    def in_user(self, done: bool = True, pc: ExprLike | None = None) -> Expr:
+        """Running user code (or finished, if ``done``); with ``pc``, at
+        that pc instead of the program's own."""
+        at = self.pc if pc is None else lift(pc)
+        user = self.where(lambda i, ins: not ins.kernel, at)
+        return user | (at == self.end) if done else user
 
     def deliverable(self) -> Expr:
         """A signal may be delivered now: the program is in user code that
@@ -189,6 +198,8 @@ class Site:
         following instruction)."""
         target = self.index + 1 if next is None else next
         assert self.program.pc is not None
+        if self.placement.after is not None:
+            updates = (*updates, self.placement.after(target))
         self.world.builder.action(
             actor or self.actor, name, self.guard & lift(guard),
             {self.program.pc: lift(target)}, *updates, lane=lane or self.lane)

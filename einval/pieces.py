@@ -10,7 +10,7 @@ this order, for every piece, in ``order``):
 - ``declare``: state variables;
 - ``bind``: conditions other code must respect (an OS thread held by a
   goroutine blocked in a syscall; a thread's code paused by its handler);
-- ``actions``: its own steps (the Go scheduler's moves, an interrupt).
+- ``actions``: its own steps (a raw syscall of the Go runtime, an interrupt).
 
 Path steps (``einval.steps``) are registered the same way, by keyword.
 Classes register themselves when their module is imported; the modules of

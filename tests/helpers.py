@@ -20,3 +20,20 @@ def verdict(design: str, scenario: str, prop: str) -> Result:
 
 def scenario_from(text: str, name: str = "test"):
     return parse(text, f"{name}.toml", name)
+
+
+def moved_goroutines(trace) -> list[str]:
+    """Goroutines the Go scheduler moved in ``trace``: one step of the
+    goroutine runs on another M than its step before (actors read
+    ``G1@M1``, or ``G1@M1/CPU0`` with more than one CPU)."""
+    last: dict[str, str] = {}
+    moved = []
+    for step in trace.steps:
+        who, at, where = step.actor.partition("@")
+        if not at:
+            continue
+        m = where.split("/")[0]
+        if who in last and last[who] != m and who not in moved:
+            moved.append(who)
+        last[who] = m
+    return moved

@@ -2,7 +2,7 @@
 what the facts say it breaks, with a trace that shows why."""
 
 import pytest
-from helpers import verdict
+from helpers import moved_goroutines, verdict
 
 
 def actions(result):
@@ -56,7 +56,7 @@ def test_exterrctl_ignores_interrupts_and_nested_calls():
 def test_exterrctl_per_os_thread_buffer_breaks_under_go_unpinned():
     r = verdict("exterrctl", "go-unpinned", "attribution")
     assert r.verdict.kind == "violated"
-    assert any(step.actor == "Go scheduler" for step in r.verdict.trace.steps)
+    assert moved_goroutines(r.verdict.trace)
     assert verdict("exterrctl", "go-pinned", "attribution").verdict.kind == "holds"
 
 

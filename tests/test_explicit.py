@@ -50,7 +50,7 @@ def test_a_depth_bound_hit_gives_unknown():
 def test_a_violation_within_the_bound_is_still_reported():
     model = build("stateful-get", "go-unpinned", max_states=200)
     r = explicit.check_model(model)[0]
-    assert r.verdict.kind == "violated" and r.verdict.depth == 8
+    assert r.verdict.kind == "violated" and r.verdict.depth == 7
 
 
 def test_replay_refuses_an_impossible_step():

@@ -4,9 +4,11 @@ An independent reading of the Go runtime, written against the trace text
 only (not the model's own guards): an M that is blocked in a syscall
 (``entersyscall`` hands its P to another M) runs nothing else until the
 syscall returns, so no goroutine is moved onto it, enters the kernel on
-it, or reads there; a goroutine runs only on the M it is on; a goroutine
-in a syscall is not moved; a pinned goroutine (``LockOSThread``) never
-moves and its M runs no other goroutine.
+it, or reads there; a goroutine runs on the M it is on, or on
+another one the scheduler moved it to (a step on another M; an explicit
+"G resumes on M" step in older traces), which happens only in user space
+and never to a pinned goroutine (``LockOSThread``), whose M runs no other
+goroutine.
 """
 
 from __future__ import annotations
@@ -56,7 +58,16 @@ def infeasible(scenario, trace) -> list[str]:
         elif runs:
             g, m = runs.groups()
             if on[g] != m:
-                problems.append(f"{number}: {g} runs on {m} but is on {on[g]}")
+                # A step on another M is the scheduler moving g there first:
+                # only from user space, only if g is not locked, only onto
+                # an M no other goroutine has locked.
+                if g in in_kernel:
+                    problems.append(f"{number}: {g} moved while in a syscall")
+                if g in pinned:
+                    problems.append(f"{number}: pinned {g} moved")
+                if any(on[p] == m for p in pinned if p != g):
+                    problems.append(f"{number}: {g} moved onto a locked M")
+                on[g] = m
             if (other := blocked(m, g)) is not None:
                 problems.append(f"{number}: {g} runs on {m}, blocked by {other}")
             if "enters the kernel" in step.name:

@@ -34,7 +34,7 @@ def test_a_violation_found_by_a_worker_exits_1_with_its_trace():
     two = einval("2", "check", "--design", "stateful-get", "--design", "4th-arg",
                  "--scenario", "go-unpinned", "--property", "attribution")
     assert two.returncode == 1
-    assert "Go scheduler: G1 resumes on M2" in two.stdout
+    assert "G2@M1: reads the explanation of G2#1" in two.stdout
 
 
 def test_worker_count(monkeypatch):

@@ -13,67 +13,64 @@ from einval.render import choose, lanes, traces
 from einval.verdict import Step, Trace
 
 STATEFUL_GO = """\
-stateful-get in go-unpinned (252 states, 480 transitions, explicit)
-  attribution  violated (depth 8)
+stateful-get in go-unpinned (20 states, 32 transitions, explicit)
+  attribution  violated (depth 7)
 
-  attribution: shortest counterexample, 8 steps
+  attribution: shortest counterexample, 7 steps
     given: G1 is not pinned; G2 is not pinned
-    initially: task[G1] = M1, task[G2] = M2
+    initially: task[G1] = -, task[G2] = -
     1. G1@M1: bpf() call G1#1 enters the kernel
+           task[G1] = M1
     2. G1@M1: error site: syscall_string() for G1#1
            last_error[M1] = [G1#1]
     3. G1@M1: bpf() call G1#1 returns -EINVAL
+           task[G1] = -
     4. G2@M2: bpf() call G2#1 enters the kernel
+           task[G2] = M2
     5. G2@M2: error site: syscall_string() for G2#1
            last_error[M2] = [G2#1]
     6. G2@M2: bpf() call G2#1 returns -EINVAL
-    7. Go scheduler: G1 resumes on M2
-           task[G1] = M2
-    8. G1@M2: reads the explanation of G1#1
-           got[G1#1] = [G2#1]
-    fails: every message retrieved for G1#1 was emitted by G1#1
-        got[G1#1] = [G2#1]
+           task[G2] = -
+    7. G2@M1: reads the explanation of G2#1
+           got[G2#1] = [G1#1]
+    fails: every message retrieved for G2#1 was emitted by G2#1
+        got[G2#1] = [G1#1]
 
 1 checks: 0 hold, 1 violated, 0 unknown
 """
 
 STATEFUL_GO_LANES = """\
-stateful-get in go-unpinned (252 states, 480 transitions, explicit)
-  attribution  violated (depth 8)
+stateful-get in go-unpinned (20 states, 32 transitions, explicit)
+  attribution  violated (depth 7)
 
-  attribution: shortest counterexample, 8 steps
+  attribution: shortest counterexample, 7 steps
     given: G1 is not pinned; G2 is not pinned
-    initially: task[G1] = M1, task[G2] = M2
-       G1                    G2                    Go scheduler
-       --------------------  --------------------  --------------------
-    1. G1@M1:                |                     |
-       bpf() call G1#1       |                     |
-       enters the kernel     |                     |
-    2. error site:           |                     |
-       syscall_string() for  |                     |
-       G1#1                  |                     |
-       > last_error[M1] =    |                     |
-           [G1#1]            |                     |
-    3. bpf() call G1#1       |                     |
-       returns -EINVAL       |                     |
-    4. |                     G2@M2:                |
-       |                     bpf() call G2#1       |
-       |                     enters the kernel     |
-    5. |                     error site:           |
-       |                     syscall_string() for  |
-       |                     G2#1                  |
-       |                     > last_error[M2] =    |
-       |                         [G2#1]            |
-    6. |                     bpf() call G2#1       |
-       |                     returns -EINVAL       |
-    7. |                     |                     G1 resumes on M2
-       |                     |                     > task[G1] = M2
-    8. G1@M2:                |                     |
-       reads the             |                     |
-       explanation of G1#1   |                     |
-       > got[G1#1] = [G2#1]  |                     |
-    fails: every message retrieved for G1#1 was emitted by G1#1
-        got[G1#1] = [G2#1]
+    initially: task[G1] = -, task[G2] = -
+       G1                               G2
+       -------------------------------  -------------------------------
+    1. G1@M1:                           |
+       bpf() call G1#1 enters the       |
+       kernel                           |
+       > task[G1] = M1                  |
+    2. error site: syscall_string()     |
+       for G1#1                         |
+       > last_error[M1] = [G1#1]        |
+    3. bpf() call G1#1 returns -EINVAL  |
+       > task[G1] = -                   |
+    4. |                                G2@M2:
+       |                                bpf() call G2#1 enters the
+       |                                kernel
+       |                                > task[G2] = M2
+    5. |                                error site: syscall_string()
+       |                                for G2#1
+       |                                > last_error[M2] = [G2#1]
+    6. |                                bpf() call G2#1 returns -EINVAL
+       |                                > task[G2] = -
+    7. |                                G2@M1:
+       |                                reads the explanation of G2#1
+       |                                > got[G2#1] = [G1#1]
+    fails: every message retrieved for G2#1 was emitted by G2#1
+        got[G2#1] = [G1#1]
 
 1 checks: 0 hold, 1 violated, 0 unknown
 """
@@ -185,13 +182,13 @@ def test_full_shows_whole_states_and_marks_changes(capsys):
     argv, _, _ = CASES["stateful-go"]
     _, out = check(capsys, *argv, "--full")
     lines = out.splitlines()
-    step7 = lines.index("    7. Go scheduler: G1 resumes on M2")
+    step7 = lines.index("    7. G2@M1: reads the explanation of G2#1")
     block = lines[step7 + 1:step7 + 7]
     assert block == [
         "           got[G1#1] = []",
-        "           got[G2#1] = []",
-        "         * task[G1] = M2",
-        "           task[G2] = M2",
+        "         * got[G2#1] = [G1#1]",
+        "           task[G1] = -",
+        "           task[G2] = -",
         "           last_error[M1] = [G1#1]",
         "           last_error[M2] = [G2#1]",
     ]

@@ -70,18 +70,28 @@ def model_of(text: str, design: str = "stateful-reg"):
     return world.build(scenario(text), catalog.design(design), PROPERTIES)[0]
 
 
-def test_goroutines_and_their_os_threads_swap_together():
+def moves(model, swap) -> dict[str, str]:
+    return {model.variables[v].name: model.variables[t].name
+            for v, t in enumerate(swap.perm) if v != t}
+
+
+def test_goroutines_and_os_threads_swap_on_their_own():
+    """Unpinned goroutines start on no M in particular, so the goroutines
+    are interchangeable, and so are the OS threads, each on their own."""
     model = model_of(GO.format(c1=1, c2=1))
-    [swap] = symmetry.generators(model)
-    names = {model.variables[v].name: model.variables[t].name
-             for v, t in enumerate(swap.perm) if v != t}
-    assert names["pc[G1]"] == "pc[G2]" and names["registered[M1]"] == "registered[M2]"
+    gens = symmetry.generators(model)
+    swaps = [moves(model, s) for s in gens]
     task = next(v.index for v in model.variables if v.name == "task[G1]")
-    assert swap.maps[task] == (1, 0)  # on M1 becomes on M2
+    assert any(s.get("pc[G1]") == "pc[G2]" and "registered[M1]" not in s for s in swaps)
+    only_m = [g for g, s in zip(gens, swaps)
+              if s.get("registered[M1]") == "registered[M2]" and "pc[G1]" not in s]
+    assert only_m and only_m[0].maps[task] == (1, 0, 2)  # M1 <-> M2; "-" stays
+    assert len(symmetry.group(gens)) == 4
 
 
 def test_goroutines_with_different_programs_are_not_swapped():
-    assert symmetry.generators(model_of(GO.format(c1=1, c2=2))) == []
+    model = model_of(GO.format(c1=1, c2=2))
+    assert all("pc[G1]" not in moves(model, s) for s in symmetry.generators(model))
 
 
 def test_a_pinned_goroutine_is_not_swapped_with_an_unpinned_one():
@@ -208,3 +218,26 @@ def test_traces_are_rebuilt_even_from_successors_that_are_not_symmetric():
         trace = ex.trace(index)
         assert canon(bytes(trace.final)) == ex.states[index]
         assert len(trace.steps) == ex.depth[index]
+
+
+def test_representatives_under_a_product_of_two_symmetric_groups():
+    """Three unpinned goroutines on three OS threads: 3! x 3! = 36
+    renamings (goroutines and OS threads each on their own); every image
+    of a sampled state has the one representative, itself an image."""
+    text = GO.format(c1=1, c2=1).replace('[syscall]', '''[[os_thread]]
+name = "M3"
+[[goroutine]]
+name = "G3"
+on = "M3"
+calls = 1
+[syscall]''')
+    model = model_of(text)
+    elements = symmetry.group(symmetry.generators(model))
+    assert len(elements) == 36
+    canon = symmetry.canonicaliser(model, True)
+    ex = explicit.explore(model, symmetry=False)
+    assert ex.complete
+    for state in list(ex.states)[::97]:
+        images = {bytes(e.apply(state)) for e in elements}
+        reps = {canon(image) for image in images}
+        assert len(reps) == 1 and reps <= images

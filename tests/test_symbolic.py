@@ -94,7 +94,7 @@ def test_decoded_trace_replays_and_fails():
     result = next(r for r in both("go-unpinned", "stateful-get")[1]
                   if r.property == "attribution")
     trace = result.verdict.trace
-    assert result.verdict.kind == "violated" and len(trace.steps) == 8
+    assert result.verdict.kind == "violated" and len(trace.steps) == 7
     again = Trace.replay(model, [s.action for s in trace.steps])
     assert again.final == trace.final
     assert trace.failed is not None and not evaluate(trace.failed.expr, trace.final)
@@ -232,7 +232,7 @@ def test_crosscheck_both_returns_explicit_results_with_the_proof():
     assert [r.verdict.kind for r in results] == ["violated", "holds", "violated"]
     assert results[1].verdict.detail.startswith("all ")
     assert results[1].proof.startswith("holds (proved")
-    assert results[0].proof == "violated (depth 8)"
+    assert results[0].proof == "violated (depth 7)"
 
 
 def test_crosscheck_names_model_property_and_verdicts():

@@ -13,7 +13,7 @@ elsewhere, so the M parks in ``stoplockedm`` -> ``mPark`` ->
 ``futex(FUTEX_WAIT_PRIVATE)``) until the goroutine is scheduled again,
 and ``futex`` fails with ``-EAGAIN`` when the wake-up raced ahead of the
 wait.  An unlocked goroutine is moved by the scheduler instead
-(``[[goroutine]]``'s "resumes on" step), and the M that stays behind
+(``[[goroutine]]``: its next step runs on another M), and the M that stays behind
 makes the same raw calls in ``stopm``.
 
 The failing raw syscall reaches an error site only where every syscall

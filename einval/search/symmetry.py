@@ -44,7 +44,7 @@ from operator import itemgetter
 from ..lang import Const, Expr, Op, Var
 from ..model import Model
 
-MAX_GROUP = 120  # 5! ; beyond this the representative is a partial minimum
+MAX_GROUP = 720  # 6! ; beyond this the representative is a partial minimum
 
 _TOKEN = re.compile(r"(?<![A-Za-z0-9_])([A-Za-z]+)(\d+)(?![A-Za-z0-9_])")
 _ID = "id"  # the identity value map
@@ -294,16 +294,23 @@ def group(gens: list[Renaming], limit: int = MAX_GROUP) -> list[Renaming]:
 
 def compile_canon(model: Model, elements: list[Renaming], packed: bool
                   ) -> Callable | None:
-    """state -> its representative: the smallest image under ``elements``
-    in the order (key, state), where the key is the values of the
-    variables every element moves without renaming values (the program
-    counters, the per-call flags), as they land in the image.
+    """state -> its representative: the smallest of its images under
+    ``elements``, comparing images position by position in a fixed order
+    (the variables every element moves without renaming values, the
+    program counters, first; then the rest, most values first).
 
-    Comparing keys first is what keeps this cheap: a key is an
-    ``itemgetter`` over a few positions, and only the elements whose key
-    is smallest (one, when the programs are at different instructions)
-    have their whole image built.  The order is a total order on states,
-    so the representative is the same for every state of an orbit."""
+    The smallest image is found without building every image: the
+    elements sit in a trie by what they put at each position (which
+    variable of the state, through which value map).  Going down one
+    position, only the branches that put the smallest value there are
+    kept; the others cannot give the smallest image.  One element left,
+    its image is the representative.  With the program counters first
+    the goroutines are usually placed after a few positions, the OS
+    threads soon after, so a state costs a few dozen lookups rather than
+    one image per element (576 for 4 goroutines on 4 OS threads).  The
+    order is a total order on states, so the representative is the same
+    for every state of an orbit (exactly so when ``elements`` is the
+    whole group; a partial group still gives a state of the orbit)."""
     if len(elements) < 2:
         return None
     n = len(model.variables)
@@ -313,51 +320,58 @@ def compile_canon(model: Model, elements: list[Renaming], packed: bool
         for v, target in enumerate(element.perm):
             source[target] = v
         sources.append(source)
-    keyed = [j for j in range(n)
+    moved = [j for j in range(n)
              if all(e.maps[src[j]] is None for e, src in zip(elements, sources))
              and any(src[j] != j for src in sources) and not model.variables[j].frozen]
-    # the variables with the most values first: they tell states apart
-    keyed.sort(key=lambda j: (-model.variables[j].domain.size, j))
-    if len(keyed) < 2:
-        keyed = list(range(min(n, 2)))  # degenerate: fall back to whole images
-    # the positions the first key position draws from (pc[G1], pc[G2]...)
-    # lead the key, so that sorting their values finds the element
-    orbit = sorted({src[keyed[0]] for src in sources})
-    keyed = orbit + [j for j in keyed if j not in orbit]
-    keys = [itemgetter(*(src[j] for j in keyed)) for src in sources]
+    moved.sort(key=lambda j: (-model.variables[j].domain.size, j))
+    rest = sorted((j for j in range(n) if j not in moved),
+                  key=lambda j: (-model.variables[j].domain.size, j))
+    order = [j for j in moved + rest
+             if any(src[j] != j or e.maps[src[j]] is not None
+                    for e, src in zip(elements, sources))]
     images = [_image_function(model, element, packed) for element in elements]
-    by_sources: dict[tuple[int, ...], list[int]] = {}
-    for number, src in enumerate(sources):
-        by_sources.setdefault(tuple(src[p] for p in orbit), []).append(number)
-    closed = all(sorted(src[p] for p in orbit) == orbit for src in sources)
-    lead = itemgetter(*orbit) if closed and len(orbit) > 1 else None
-
-    def full(s, among):
-        found = [keys[i](s) for i in among]
-        best = min(found)
-        if found.count(best) == 1:
-            return images[among[found.index(best)]](s)
-        return min(images[i](s) for i, k in zip(among, found) if k == best)
-
-    everyone = list(range(len(elements)))
+    pairs = [[(src[j], e.maps[src[j]]) for j in order]
+             for e, src in zip(elements, sources)]
+    root = _Branch(list(range(len(elements))))
 
     def canon(s):
-        if lead is not None:
-            # Distinct values at the orbit's positions: the smallest key
-            # starts with them sorted, which only the elements that sort
-            # them give (the orbit is closed, so every key starts with
-            # some order of the same values).
-            values = lead(s)
-            if len(set(values)) == len(values):
-                order = sorted(range(len(values)), key=values.__getitem__)
-                chosen = by_sources.get(tuple(orbit[i] for i in order))
-                if chosen is not None:
-                    if len(chosen) == 1:
-                        return images[chosen[0]](s)
-                    return full(s, chosen)
-        return full(s, everyone)
+        branches = [root]
+        for level in range(len(order)):
+            best, kept = 256, []
+            for branch in branches:
+                kids = branch.kids if branch.kids is not None else branch.grow(pairs, level)
+                for v, m, kid in kids:
+                    value = s[v] if m is None else m[s[v]]
+                    if value < best:
+                        best, kept = value, [kid]
+                    elif value == best:
+                        kept.append(kid)
+            branches = kept
+            if len(branches) == 1 and len(branches[0].members) == 1:
+                break
+        return images[branches[0].members[0]](s)
 
     return canon
+
+
+class _Branch:
+    """The elements of a group that agree on what they put at the first
+    positions of an image; their branches one position further down are
+    made when first needed."""
+
+    __slots__ = ("members", "kids")
+
+    def __init__(self, members: list[int]):
+        self.members = members
+        self.kids: list[tuple[int, tuple[int, ...] | None, _Branch]] | None = None
+
+    def grow(self, pairs: list[list[tuple[int, tuple[int, ...] | None]]], level: int
+             ) -> list[tuple[int, tuple[int, ...] | None, _Branch]]:
+        split: dict[tuple[int, tuple[int, ...] | None], list[int]] = {}
+        for member in self.members:
+            split.setdefault(pairs[member][level], []).append(member)
+        self.kids = [(v, m, _Branch(members)) for (v, m), members in split.items()]
+        return self.kids
 
 
 def _image_function(model: Model, element: Renaming, packed: bool) -> Callable:

@@ -7,7 +7,7 @@ search may fix one order (``System.ordered``).  Threads that touch only
 their own buffers interleave freely in the world; this is what keeps the
 solver from enumerating those interleavings.
 
-Parameters with known values are folded away first: the Go scheduler's
+Parameters with known values are folded away first: a goroutine's
 guard reads "is the other goroutine pinned here", which with the other
 goroutine unpinned reads nothing at all.
 """
