@@ -262,6 +262,12 @@ def search(model: Model, successors: Successors, *,
         return _reduced(ex, seen, watcher, ample, progress)
     transitions = 0
     head = 0
+    # Representatives of this level's successors: interleavings that
+    # commute reach one state by several paths (a diamond), and the
+    # representative is the costly part.  Cleared level by level, so it
+    # holds one level's successors at most.
+    cached: dict[State, State] = {}
+    cached_level = 0
     while head < len(states):
         current = states[head]
         level = depth[head]
@@ -281,7 +287,13 @@ def search(model: Model, successors: Successors, *,
             if nxt in seen:
                 continue  # stored: with symmetry, already a representative
             if canon is not None:
-                nxt = canon(nxt)
+                if level != cached_level:
+                    cached.clear()  # a state's predecessors are one level up
+                    cached_level = level
+                rep = cached.get(nxt)
+                if rep is None:
+                    rep = cached[nxt] = canon(nxt)
+                nxt = rep
                 if nxt in seen:
                     continue
             if max_depth is not None and level >= max_depth:
