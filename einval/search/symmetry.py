@@ -295,9 +295,9 @@ def group(gens: list[Renaming], limit: int = MAX_GROUP) -> list[Renaming]:
 def compile_canon(model: Model, elements: list[Renaming], packed: bool
                   ) -> Callable | None:
     """state -> its representative: the smallest of its images under
-    ``elements``, comparing images position by position in a fixed order
-    (the variables every element moves without renaming values, the
-    program counters, first; then the rest, most values first).
+    ``elements``, comparing images first position by position at the
+    positions that tell elements apart, in a fixed order (``_split_order``:
+    the program counters usually first), then as whole images.
 
     The smallest image is found without building every image: the
     elements sit in a trie by what they put at each position (which
@@ -354,7 +354,11 @@ def compile_canon(model: Model, elements: list[Renaming], packed: bool
             branches = kept
             if len(branches) == 1 and len(branches[0].members) == 1:
                 break
-        return images[branches[0].members[0]](s)
+        # Past the last position taken, the members of a branch agree on
+        # every other position too (none splits them): one image each.
+        if len(branches) == 1:
+            return images[branches[0].members[0]](s)
+        return min(images[branch.members[0]](s) for branch in branches)
 
     return canon
 
@@ -367,8 +371,8 @@ def _split_order(model: Model, positions: list[int],
     apart first, as nauty's refinement does): after the program
     counters have placed the goroutines, an OS thread's ``registered``
     slot has 4 choices where a goroutine's ``task`` has 24 (the orders of
-    4 OS threads).  Positions that split nothing come last, most values
-    first: they still tell states apart."""
+    4 OS threads).  Positions left out split no set of elements that
+    agree on the ones taken: the elements of a set put the same there."""
     left = list(positions)
     classes = [0] * len(pair_at[positions[0]]) if positions else []
     order: list[int] = []
@@ -390,8 +394,7 @@ def _split_order(model: Model, positions: list[int],
         order.append(best)
         left.remove(best)
         classes = best_classes
-    left.sort(key=lambda j: (-model.variables[j].domain.size, j))
-    return order + left
+    return order
 
 
 class _Branch:
