@@ -44,6 +44,7 @@ from operator import itemgetter
 from ..lang import Const, Expr, Op, Var
 from ..model import Model
 
+MAX_WALKED = 1 << 20  # trie walks remembered (see compile_canon)
 MAX_GROUP = 720  # 6! ; beyond this the representative is a partial minimum
 
 _TOKEN = re.compile(r"(?<![A-Za-z0-9_])([A-Za-z]+)(\d+)(?![A-Za-z0-9_])")
@@ -338,8 +339,16 @@ def compile_canon(model: Model, elements: list[Renaming], packed: bool
     images = [_image_function(model, element, packed) for element in elements]
     pairs = [[pair_at[j][k] for j in order] for k in range(len(elements))]
     root = _Branch(list(range(len(elements))))
+    # Which elements survive the trie depends only on the variables its
+    # positions read (program counters, registered slots, tasks: 12 of
+    # 59 for 4 goroutines x 2 calls), and far fewer combinations of those
+    # occur than states: remembered, the trie is walked once for each.
+    read = sorted({v for k in range(len(elements)) for v, _ in pairs[k]})
+    project = itemgetter(*read) if len(read) > 1 else (lambda s: s[read[0]]) if read \
+        else (lambda s: 0)
+    walked: dict = {}
 
-    def canon(s):
+    def survivors(s) -> list[int]:
         branches = [root]
         for level in range(len(order)):
             best, kept = 256, []
@@ -356,9 +365,18 @@ def compile_canon(model: Model, elements: list[Renaming], packed: bool
                 break
         # Past the last position taken, the members of a branch agree on
         # every other position too (none splits them): one image each.
-        if len(branches) == 1:
-            return images[branches[0].members[0]](s)
-        return min(images[branch.members[0]](s) for branch in branches)
+        return [branch.members[0] for branch in branches]
+
+    def canon(s):
+        key = project(s)
+        chosen = walked.get(key)
+        if chosen is None:
+            if len(walked) >= MAX_WALKED:
+                walked.clear()
+            chosen = walked[key] = survivors(s)
+        if len(chosen) == 1:
+            return images[chosen[0]](s)
+        return min(images[k](s) for k in chosen)
 
     return canon
 
