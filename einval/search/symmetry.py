@@ -335,7 +335,8 @@ def compile_canon(model: Model, elements: list[Renaming], packed: bool
         landing = {init[v] if m is None else m[init[v]] for v, m in pair_at[j]}
         return len(landing) > 1 or any(v in written for v, _ in pair_at[j])
 
-    order = _split_order(model, [j for j in range(n) if useful(j)], pair_at)
+    positions = [j for j in range(n) if useful(j)]
+    order = _split_order(model, positions, pair_at)
     images = [_image_function(model, element, packed) for element in elements]
     pairs = [[pair_at[j][k] for j in order] for k in range(len(elements))]
     root = _Branch(list(range(len(elements))))
@@ -347,6 +348,17 @@ def compile_canon(model: Model, elements: list[Renaming], packed: bool
     project = itemgetter(*read) if len(read) > 1 else (lambda s: s[read[0]]) if read \
         else (lambda s: 0)
     walked: dict = {}
+    # The other positions whose value those variables alone decide are
+    # compared in the same walk; the elements it leaves tied then differ
+    # only where the rest of the state decides, and of those that put the
+    # same everywhere there, one is enough: their images are equal.
+    later = sorted((j for j in positions if j not in order
+                    and all(v in read for v, _ in pair_at[j])),
+                   key=lambda j: (-model.variables[j].domain.size, j))
+    rest = [j for j in positions if j not in order and j not in later]
+    kinds: dict[tuple, int] = {}
+    kind = [kinds.setdefault(tuple(pair_at[j][k] for j in rest), len(kinds))
+            for k in range(len(elements))]
 
     def survivors(s) -> list[int]:
         branches = [root]
@@ -364,8 +376,24 @@ def compile_canon(model: Model, elements: list[Renaming], packed: bool
             if len(branches) == 1 and len(branches[0].members) == 1:
                 break
         # Past the last position taken, the members of a branch agree on
-        # every other position too (none splits them): one image each.
-        return [branch.members[0] for branch in branches]
+        # every other position too (none splits them).
+        tied = [branch.members[0] for branch in branches]
+        for j in later:
+            if len(tied) == 1:
+                break
+            best, kept = 256, []
+            for k in tied:
+                v, m = pair_at[j][k]
+                value = s[v] if m is None else m[s[v]]
+                if value < best:
+                    best, kept = value, [k]
+                elif value == best:
+                    kept.append(k)
+            tied = kept
+        chosen: dict[int, int] = {}
+        for k in tied:
+            chosen.setdefault(kind[k], k)
+        return list(chosen.values())
 
     def canon(s):
         key = project(s)
