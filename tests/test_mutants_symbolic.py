@@ -216,3 +216,287 @@ def test_houdinis_sample_is_exhaustive_when_small_and_walks_when_large():
     assert len(invariants.sample(model, walks=0, exhaustive=3)) < len(small)
     deepest = max(reached.levels(model).values())
     assert any(reached.levels(model)[s] >= deepest // 2 for s in small)
+
+
+# -- compile: intervals, widths, terms ------------------------------------
+
+def _ints():
+    """x in 0..3, y in 0..5, a flag f; one action so the model builds."""
+    b = ModelBuilder("m")
+    x = b.var("x", Domain.range(3))
+    y = b.var("y", Domain.range(5))
+    f = b.flag("f")
+    b.action("a", "x up", x < 3, {x: x + 1})
+    return b.build(), (x, y, f)
+
+
+def test_interval_bounds_every_operator_over_the_domains():
+    from einval.lang import If, lift
+    from einval.symbolic.compile import interval
+
+    model, (x, y, f) = _ints()
+    assert interval(lift(4), model) == (4, 4)
+    assert interval(x, model) == (0, 3)
+    assert interval(x + y, model) == (0, 8)
+    assert interval(x - y, model) == (-5, 3)
+    assert interval(If(f, x + 2, y - 7), model) == (-7, 5)
+    assert interval(x < y, model) == (0, 1)  # a boolean operator: 0 or 1
+
+
+def test_subterms_lists_each_node_once():
+    from einval.symbolic.compile import subterms
+
+    _, (x, _, _) = _ints()
+    up = x + 1
+    nodes = subterms([up, x, up])
+    assert len(nodes) == 3 and {id(n) for n in nodes} == {id(up), id(x), id(up.args[1])}
+
+
+def test_the_bit_vector_width_holds_every_value_the_model_computes():
+    """``x + 60`` reaches 63 with x in 0..3: far past every domain and
+    the number of actions; the encoding must not wrap it round."""
+    import z3
+
+    from einval.symbolic.compile import Encoding, compile_expr
+
+    b = ModelBuilder("m")
+    x = b.var("x", Domain.range(3))
+    f = b.flag("f")
+    b.action("a", "x up", x < 3, {x: x + 1})
+    b.action("a", "fire", x + 60 > 62, {f: True})
+    model = b.build()
+    enc = Encoding.for_model(model)
+    env = [enc.num(3), z3.BoolVal(False)]
+    assert z3.simplify(compile_expr(x + 60, env, enc)).as_signed_long() == 63
+    assert z3.is_true(z3.simplify(compile_expr(model.actions[1].guard, env, enc)))
+
+
+def test_integer_arithmetic_adds_and_subtracts():
+    import z3
+
+    from einval.symbolic.compile import apply
+
+    assert z3.simplify(apply("sub", [z3.IntVal(5), z3.IntVal(2)])).as_long() == 3
+    assert z3.simplify(apply("add", [z3.IntVal(5), z3.IntVal(2)])).as_long() == 7
+    assert z3.simplify(apply("sub", [z3.BitVecVal(5, 8), z3.BitVecVal(2, 8)])).as_long() == 3
+
+
+# -- system: steps, domains, the order of independent actions ------------
+
+def _two_independent():
+    """Action 0 moves x, action 1 moves y: independent, each up to 3."""
+    b = ModelBuilder("m")
+    x = b.var("x", Domain.range(3))
+    y = b.var("y", Domain.range(3))
+    b.action("a", "x up", x < 3, {x: x + 1})
+    b.action("b", "y up", y < 3, {y: y + 1})
+    return b.build()
+
+
+def _admitted(unrolling, steps: int, numbers) -> set[tuple[int, ...]]:
+    """The action sequences of ``steps`` steps from the initial state
+    that the unrolling admits, among those over ``numbers``."""
+    from itertools import product
+
+    import z3
+
+    system = unrolling.system
+    while unrolling.depth < steps:
+        unrolling.extend()
+    out = set()
+    for seq in product(numbers, repeat=steps):
+        lit = z3.Bool(f"seq{seq}")
+        unrolling.solver.add(z3.Implies(lit, z3.And(
+            [system.action(j) == system.enc.num(a) for j, a in enumerate(seq)])))
+        if unrolling.query([unrolling.start, lit]).sat:
+            out.add(seq)
+    return out
+
+
+def test_each_step_is_one_action_and_independent_ones_come_in_order():
+    """Of the runs of 3 steps, the unrolling admits exactly one per
+    commutation class: no "y up" just before an "x up" (by default);
+    unreduced, every interleaving.  A number that is no action is never a
+    step (no stuttering)."""
+    from einval.symbolic.compile import Encoding
+    from einval.symbolic.system import System
+    from einval.symbolic.unroll import Unrolling
+
+    model = _two_independent()
+    enc = Encoding.for_model(model)
+    ordered = _admitted(Unrolling(System(model, enc)), 3, range(3))
+    assert ordered == {(0, 0, 0), (0, 0, 1), (0, 1, 1), (1, 1, 1)}
+    every = _admitted(Unrolling(System(model, enc), reduce=False), 3, range(3))
+    assert every == {s for s in _product(2, 3)}
+
+
+def _product(n: int, k: int) -> set[tuple[int, ...]]:
+    from itertools import product
+
+    return set(product(range(n), repeat=k))
+
+
+def _with_param():
+    """p (frozen, scenario 0, with a sentence) gates x's step; t ticks
+    whatever p is, so every state has a successor."""
+    from einval.lang import If
+
+    b = ModelBuilder("m")
+    p = b.var("p", Domain.range(1), frozen=True, assumption="p is 0")
+    x = b.var("x", Domain.range(3))
+    t = b.var("t", Domain.range(1))
+    b.action("a", "x up", (p == 1) & (x < 3), {x: x + 1})
+    b.action("b", "tick", t >= 0, {t: If(t == 0, 1, 0)})
+    return b.build(), (p, x)
+
+
+def test_a_parameter_is_its_scenario_value_unless_symbolic():
+    import z3
+
+    from einval.symbolic.compile import Encoding
+    from einval.symbolic.system import System
+
+    model, (p, _) = _with_param()
+    enc = Encoding.for_model(model)
+    plain = System(model, enc)
+    assert z3.is_true(z3.simplify(plain.term(p == 0, 0)))
+    assert plain.param_values() == {}
+    symbolic = System(model, enc, symbolic_params=True)
+    assert not z3.is_true(z3.simplify(symbolic.term(p == 0, 0)))
+    assert set(symbolic.param_values()) == {p.index}
+
+
+def test_state_zero_is_initial_and_in_domain_parameters_included():
+    import z3
+
+    from einval.symbolic.compile import Encoding
+    from einval.symbolic.system import System
+
+    model, (p, x) = _with_param()
+    enc = Encoding.for_model(model)
+    system = System(model, enc, symbolic_params=True)
+    s = enc.solver()
+    s.add(system.initial())
+    assert s.check(system.state(0)[x.index] != enc.num(0)) == z3.unsat
+    s = enc.solver()
+    s.add(system.in_domain(0))
+    assert s.check(system.state(0)[p.index] == enc.num(2)) == z3.unsat
+    assert s.check(system.state(0)[x.index] == enc.num(4)) == z3.unsat
+    assert s.check(system.state(0)[p.index] == enc.num(1)) == z3.sat
+
+
+def test_closure_is_needed_only_where_an_update_may_leave_its_domain():
+    """As far as intervals tell: a copy of a variable of the same domain
+    or an ``If`` over values of the domain cannot leave it; ``x + 1`` and
+    ``x - 1`` may (guards are not read)."""
+    from einval.lang import If
+    from einval.symbolic.compile import Encoding
+    from einval.symbolic.system import System
+
+    def closure(update) -> bool:
+        b = ModelBuilder("m")
+        x = b.var("x", Domain.range(3))
+        y = b.var("y", Domain.range(3))
+        f = b.flag("f")
+        b.action("a", "set", x < 3, {x: update(x, y, f)})
+        model = b.build()
+        return System(model, Encoding.for_model(model)).has_closure
+
+    assert not closure(lambda x, y, f: y)
+    assert not closure(lambda x, y, f: If(f, 0, 3))
+    assert closure(lambda x, y, f: x + 1)
+    assert closure(lambda x, y, f: x - 1)
+    assert closure(lambda x, y, f: If(f, 0, 4))
+
+
+# -- unroll: parameters, simple paths, time --------------------------------
+
+def test_a_refutation_names_the_parameters_it_needs_and_only_them():
+    """x only moves when p is 1; p is 0: x stays 0.  "x is 0 at step 1"
+    is refuted through p's pin alone (its core), "x is 0 at step 0"
+    without it; with the pins not assumed the step would be taken."""
+    from einval.symbolic.compile import Encoding
+    from einval.symbolic.system import System
+    from einval.symbolic.unroll import Unrolling
+
+    model, (p, x) = _with_param()
+    system = System(model, Encoding.for_model(model), symbolic_params=True)
+    u = Unrolling(system)
+    u.goal("low", lambda k: system.term(x == 0, k))
+    now = u.reach(["low"], 0)
+    assert not now.sat and now.core == frozenset()
+    u.extend()
+    later = u.reach(["low"], 1)
+    assert not later.sat and later.core == frozenset({p.index})
+    assert later.used == frozenset({"low"})
+
+
+def test_simple_paths_never_revisit_a_state():
+    """x flips between 0 and 1: a loop-free run has one step, never two."""
+    from einval.lang import If
+    from einval.symbolic.compile import Encoding
+    from einval.symbolic.system import System
+    from einval.symbolic.unroll import Unrolling
+
+    b = ModelBuilder("flip")
+    x = b.var("x", Domain.range(1))
+    b.action("a", "flip", x >= 0, {x: If(x == 0, 1, 0)})
+    model = b.build()
+    system = System(model, Encoding.for_model(model))
+    for stepwise in (True, False):
+        u = Unrolling(system)
+        u.extend()
+        if stepwise:
+            assert u.exhausted().sat
+        u.extend()
+        assert not u.exhausted().sat
+        u.extend()
+        assert not u.exhausted().sat
+
+
+def _pigeons(n: int):
+    """n + 1 pigeons in n holes: unsatisfiable, and slow to refute."""
+    import z3
+
+    p = [[z3.Bool(f"pigeon{i}_{j}") for j in range(n)] for i in range(n + 1)]
+    out = [z3.Or(row) for row in p]
+    out += [z3.Or(z3.Not(p[i][j]), z3.Not(p[k][j]))
+            for j in range(n) for i in range(n + 1) for k in range(i + 1, n + 1)]
+    return out
+
+
+def test_a_query_stops_at_the_time_limit():
+    """The solver's own timeout is the time left: a query that would take
+    seconds ends with ``TimeLimit`` when the run's time is up."""
+    import time
+
+    import pytest
+
+    from einval.deadline import Deadline, TimeLimit
+    from einval.symbolic.compile import Encoding
+    from einval.symbolic.system import System
+    from einval.symbolic.unroll import Unrolling
+
+    model = _two_independent()
+    u = Unrolling(System(model, Encoding.for_model(model)))
+    u.solver.add(_pigeons(9))
+    u.deadline = Deadline(0.3)
+    began = time.monotonic()
+    with pytest.raises(TimeLimit):
+        u.query([u.start])
+    assert time.monotonic() - began < 5
+
+
+def test_a_solver_giving_up_says_why():
+    import pytest
+
+    from einval.symbolic.compile import Encoding
+    from einval.symbolic.system import System
+    from einval.symbolic.unroll import Unrolling
+
+    model = _two_independent()
+    u = Unrolling(System(model, Encoding.for_model(model)))
+    u.solver.add(_pigeons(9))
+    u.solver.set("rlimit", 1000)
+    with pytest.raises(RuntimeError, match=r"^z3 gave up: \S"):
+        u.query([u.start])
