@@ -500,3 +500,127 @@ def test_a_solver_giving_up_says_why():
     u.solver.set("rlimit", 1000)
     with pytest.raises(RuntimeError, match=r"^z3 gave up: \S"):
         u.query([u.start])
+
+
+# -- invariants: Houdini's candidates, its filter and its rounds -----------
+
+def test_a_fact_is_dropped_when_a_weaker_antecedent_already_says_it():
+    from einval.symbolic.invariants import without_redundant
+
+    plain = ((), 1, 0)
+    one = (((2, 1),), 1, 0)
+    two = (((2, 1), (3, 0)), 1, 0)
+    other = (((2, 1), (3, 0)), 1, 1)
+    by_three = (((3, 0),), 1, 1)
+    assert without_redundant({plain, one, two}) == {plain}
+    assert without_redundant({one, two, other}) == {one, other}
+    assert without_redundant({two, by_three}) == {two, by_three}
+    assert without_redundant({other, by_three}) == {by_three}
+
+
+def _program():
+    """A hidden program counter pc (0, 1, 2), a visible g that a guard
+    reads, and z.  Reachable: (0,0,0) (1,0,0) (1,0,1) (1,1,0) (2,0,0)
+    (2,1,0): while pc is 1 and g is 1, z is not 1; neither pc = 1 nor
+    g = 1 alone says so."""
+    b = ModelBuilder("program")
+    pc = b.var("pc", Domain.range(2), hidden=True)
+    g = b.var("g", Domain.range(1))
+    z = b.var("z", Domain.range(1))
+    b.action("t", "go", pc == 0, {pc: 1})
+    b.action("t", "mark", (pc == 1) & (g == 0), {z: 1})
+    b.action("t", "raise", (pc == 1) & (z == 0), {g: 1})
+    b.action("t", "done", pc == 1, {pc: 2, z: 0})
+    return b.build(), (pc, g, z)
+
+
+def test_antecedents_pair_a_program_counter_with_a_gating_variable():
+    """By default a program counter of more than two values is paired
+    with each value of each visible variable a guard reads; z is read by
+    a guard too, so it pairs; a two-valued counter pairs with nothing."""
+    from einval.symbolic.compile import Encoding
+    from einval.symbolic.invariants import conditions
+    from einval.symbolic.system import System
+
+    model, (pc, g, z) = _program()
+    system = System(model, Encoding.for_model(model))
+    found = conditions(system)
+    assert found[0] == ()
+    assert {c for c in found if len(c) == 1} == {((pc.index, a),) for a in range(3)}
+    assert {c for c in found if len(c) == 2} == {
+        ((pc.index, a), (j, v)) for a in range(3) for j in (g.index, z.index)
+        for v in range(2)}
+    assert conditions(system, pairs=False) == [c for c in found if len(c) < 2]
+
+    b = ModelBuilder("two")
+    pc2 = b.var("pc", Domain.range(1), hidden=True)
+    g2 = b.var("g", Domain.range(1))
+    b.action("t", "go", (pc2 == 0) & (g2 == 0), {pc2: 1})
+    small = b.build()
+    assert all(len(c) < 2 for c in conditions(System(small, Encoding.for_model(small))))
+
+
+def test_houdini_finds_the_paired_fact_by_default_and_only_with_pairs():
+    from einval.symbolic.compile import Encoding
+    from einval.symbolic.invariants import houdini
+    from einval.symbolic.system import System
+
+    model, (pc, g, z) = _program()
+    system = System(model, Encoding.for_model(model))
+    paired = (((pc.index, 1), (g.index, 1)), z.index, 1)
+    facts, _, _ = houdini(system)
+    assert paired in facts
+    plain, _, _ = houdini(system, pairs=False)
+    assert plain and all(len(c) < 2 for c, _, _ in plain)
+
+
+def _gated():
+    """p (frozen, scenario 0) gates ``c := 1``; ``c := 2`` needs a and b
+    to differ, which they never do: a step from an unreachable state
+    that no candidate fact rules out."""
+    b = ModelBuilder("gated")
+    p = b.var("p", Domain.range(1), frozen=True, assumption="p is 0")
+    a = b.var("a", Domain.range(1))
+    bb = b.var("b", Domain.range(1))
+    c = b.var("c", Domain.range(2))
+    b.action("t", "both", (a == 0) & (bb == 0), {a: 1, bb: 1})
+    b.action("t", "odd", (a == 1) & (bb == 0), {c: 2})
+    b.action("t", "gate", p == 1, {c: 1})
+    return b.build(), (p, c)
+
+
+def test_houdini_drops_what_a_step_breaks_and_names_the_parameters_it_used():
+    """"c is never 2" holds in every reachable state but a step breaks it
+    (from a = 1, b = 0): Houdini drops it.  "c is never 1" is inductive
+    because p is 0: kept, and p named.  Int and bit-vector encodings
+    agree."""
+    from einval.symbolic.compile import Encoding
+    from einval.symbolic.invariants import houdini
+    from einval.symbolic.system import System
+
+    model, (p, c) = _gated()
+    for enc in (Encoding.for_model(model), Encoding("int")):
+        facts, _, used = houdini(System(model, enc, symbolic_params=True))
+        assert facts == [((), c.index, 1)], enc.kind
+        assert used == {p.index}
+
+
+def _chain(top: int):
+    b = ModelBuilder("chain")
+    x = b.var("x", Domain.range(top))
+    b.action("a", "x up", x < top, {x: x + 1})
+    return b.build()
+
+
+def test_the_sample_is_everything_up_to_the_limit_then_random_runs_reach_further():
+    """Past ``exhaustive`` states, the breadth-first part still holds
+    more than ``exhaustive`` of them, and a random run goes on beyond it."""
+    from einval.symbolic.invariants import sample
+
+    model = _chain(100)
+    assert sample(_chain(5)) == {(i,) for i in range(6)}
+    assert sample(_chain(5), exhaustive=6) == {(i,) for i in range(6)}
+    prefix = sample(model, walks=0, exhaustive=3)
+    assert len(prefix) > 3 and prefix == {(i,) for i in range(len(prefix))}
+    walked = sample(model, walks=1, exhaustive=3)
+    assert walked > prefix
