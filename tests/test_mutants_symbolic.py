@@ -10,6 +10,7 @@ keeps them green.
 
 from __future__ import annotations
 
+from einval.deadline import Deadline
 from einval.model import Domain, ModelBuilder
 from einval.symbolic.explain import minimal_assumptions
 from einval.symbolic.reduction import footprint, independent_below
@@ -624,3 +625,128 @@ def test_the_sample_is_everything_up_to_the_limit_then_random_runs_reach_further
     assert len(prefix) > 3 and prefix == {(i,) for i in range(len(prefix))}
     walked = sample(model, walks=1, exhaustive=3)
     assert walked > prefix
+
+
+# -- engine: the search loop -----------------------------------------------
+
+def _search(model, **settings):
+    from einval.symbolic.compile import Encoding
+    from einval.symbolic.engine import Search, Settings
+    from einval.symbolic.system import System
+
+    return Search(System(model, Encoding.for_model(model)), Settings(**settings))
+
+
+def test_goals_are_queried_together_or_one_by_one():
+    model = _two_independent()
+    assert _search(model).groups(["a", "b"]) == [["a", "b"]]
+    assert _search(model, joint=False).groups(["a", "b"]) == [["a"], ["b"]]
+    assert _search(model).groups([]) == []
+
+
+def test_lemmas_are_closure_then_proved_invariants_but_only_closure_from_the_start():
+    """Before anything is proved, closure is the only lemma (for every
+    goal but itself); once checks are proved, they are lemmas of the
+    step case, never of the base case."""
+    from einval.model import Check, Condition
+
+    b = ModelBuilder("m")
+    x = b.var("x", Domain.range(3))
+    b.action("a", "x up", x < 3, {x: x + 1})
+    b.add_check(Check("p", "", (Condition("x is never 4", x != 4),),
+                      Condition("x reaches 1", x == 1)))
+    search = _search(b.build(), reached=False)
+    assert search.lemmas(["P0"]) == ["closure"]
+    assert search.lemmas(["P0"], base=True) == ["closure"]
+    assert search.lemmas(["closure"]) == []
+    search.run(None)
+    assert search.tracks[0].proof is not None
+    assert search.lemmas(["W0"]) == ["closure", "P0"]
+    assert search.lemmas(["W0"], base=True) == ["closure"]
+
+
+def test_a_model_no_update_of_which_leaves_a_domain_is_judged():
+    """Without closure to prove, the base case asks for the checks alone."""
+    from einval import symbolic
+    from einval.model import Check, Condition
+
+    b = ModelBuilder("flags")
+    f = b.flag("f")
+    g = b.flag("g")
+    b.action("a", "set f", ~f, {f: True})
+    b.action("a", "set g", f & ~g, {g: True})
+    b.add_check(Check("no g", "", (Condition("g is never set", ~g),),
+                      Condition("f is set", f)))
+    model = b.build()
+    assert not _search(model).closure
+    [result] = symbolic.check_model(model)
+    assert result.verdict.kind == "violated" and result.verdict.depth == 2
+
+
+def test_plain_facts_first_then_paired_ones_a_depth_later():
+    """Houdini from depth 0 here: at depth 0 facts with at most a program
+    counter as antecedent; one depth later, still unsettled (the
+    violation is two steps away), the paired facts too."""
+    from einval.model import Check, Condition
+
+    model, (pc, g, z) = _program()
+    model.checks.append(Check("z", "", (Condition("z is never 1", z != 1),),
+                              Condition("pc is 2", pc == 2)))
+    first = _search(model, facts_at=0, reached=False, bound=0)
+    first.run(None)
+    assert first.facts and all(len(c) < 2 for c, _, _ in first.facts)
+    second = _search(model, facts_at=0, reached=False, bound=1)
+    second.run(None)
+    assert any(len(c) == 2 for c, _, _ in second.facts)
+
+
+def test_a_proof_resting_on_another_proved_check_names_its_assumptions():
+    """x can reach 2 only if p is 1; y is set once x is 2.  "y is never
+    1" holds because "x is never 2" does, which needs p = 0: explaining
+    mode names p's sentence for both, though the second check's own
+    queries could use the first as a lemma."""
+    from einval import symbolic
+    from einval.model import Check, Condition
+
+    b = ModelBuilder("lean")
+    p = b.var("p", Domain.range(1), frozen=True, assumption="p is 0")
+    x = b.var("x", Domain.range(2))
+    y = b.var("y", Domain.range(1))
+    b.action("a", "x to 2", (p == 1) & (x == 0), {x: 2})
+    b.action("a", "y to 1", x == 2, {y: 1})
+    b.add_check(Check("x", "", (Condition("x is never 2", x != 2),),
+                      Condition("x is 0", x == 0)))
+    b.add_check(Check("y", "", (Condition("y is never 1", y != 1),),
+                      Condition("x is 0", x == 0)))
+    results = symbolic.check_model(b.build(), explain=True, reached=False, facts=False)
+    assert [(r.verdict.kind, r.verdict.assumptions) for r in results] == [
+        ("holds", ["p is 0"]), ("holds", ["p is 0"])]
+
+
+class _Checks(Deadline):
+    """A run's time limit that expires at the n-th look, not by the clock."""
+
+    def __init__(self, n: int):
+        super().__init__(3600)
+        self.left = n
+
+    def expired(self) -> bool:
+        self.left -= 1
+        return self.left < 0
+
+
+def test_a_check_cut_by_the_time_limit_says_how_deep_the_search_got():
+    from einval import symbolic
+    from einval.model import Check, Condition
+
+    b = ModelBuilder("counter")
+    x = b.var("x", Domain.range(9))
+    b.action("a", "x up", x < 9, {x: x + 1})
+    b.add_check(Check("p", "", (Condition("x is never 9", x != 9),),
+                      Condition("x reaches 1", x == 1)))
+    model = b.build()
+    [whole] = symbolic.check_model(model)
+    assert whole.verdict.kind == "violated" and whole.verdict.depth == 9
+    [cut] = symbolic.check_model(model, deadline=_Checks(12), spacer=False)
+    assert cut.verdict.kind == "unknown" and "time limit" in cut.verdict.detail
+    assert 0 < cut.verdict.depth < 9
