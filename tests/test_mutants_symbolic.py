@@ -701,19 +701,22 @@ def test_plain_facts_first_then_paired_ones_a_depth_later():
 
 
 def test_a_proof_resting_on_another_proved_check_names_its_assumptions():
-    """x can reach 2 only if p is 1; y is set once x is 2.  "y is never
-    1" holds because "x is never 2" does, which needs p = 0: explaining
-    mode names p's sentence for both, though the second check's own
-    queries could use the first as a lemma."""
+    """x can reach 2 only if p is 1; y is set once x is 2; t ticks on.
+    "y is never 1" holds because "x is never 2" does, which needs p = 0:
+    explaining mode names p's sentence for both, though the second
+    check's step case, given the first as a lemma, would not need p."""
     from einval import symbolic
+    from einval.lang import If
     from einval.model import Check, Condition
 
     b = ModelBuilder("lean")
     p = b.var("p", Domain.range(1), frozen=True, assumption="p is 0")
     x = b.var("x", Domain.range(2))
     y = b.var("y", Domain.range(1))
+    t = b.var("t", Domain.range(3))
     b.action("a", "x to 2", (p == 1) & (x == 0), {x: 2})
     b.action("a", "y to 1", x == 2, {y: 1})
+    b.action("b", "tick", t >= 0, {t: If(t == 3, 0, t + 1)})
     b.add_check(Check("x", "", (Condition("x is never 2", x != 2),),
                       Condition("x is 0", x == 0)))
     b.add_check(Check("y", "", (Condition("y is never 1", y != 1),),
@@ -750,3 +753,27 @@ def test_a_check_cut_by_the_time_limit_says_how_deep_the_search_got():
     [cut] = symbolic.check_model(model, deadline=_Checks(12), spacer=False)
     assert cut.verdict.kind == "unknown" and "time limit" in cut.verdict.detail
     assert 0 < cut.verdict.depth < 9
+
+
+def test_a_parameter_named_like_one_of_the_engines_literals_changes_nothing():
+    """A frozen flag called "start" (the literal that makes state 0
+    initial) or "fact0" / "pin0" (Houdini's) is the design's own
+    variable: explaining mode, where parameters are Z3 constants, gives
+    the verdicts of the plain mode.  (Before parameters' constants were
+    named apart, "start" made every run start nowhere: "vacuous".)"""
+    from einval import symbolic
+    from einval.model import Check, Condition
+
+    b = ModelBuilder("m")
+    for name in ("start", "fact0", "pin0", "broken0"):
+        b.flag(name, False, frozen=True, assumption=f"{name} is off")
+    x = b.var("x", Domain.range(3))
+    b.action("a", "x up", x < 3, {x: x + 1})
+    b.add_check(Check("two", "", (Condition("x is never 2", x != 2),),
+                      Condition("x is 1", x == 1)))
+    b.add_check(Check("four", "", (Condition("x is never 4", x != 4),),
+                      Condition("x is 1", x == 1)))
+    model = b.build()
+    plain = [str(r.verdict) for r in symbolic.check_model(model)]
+    assert plain[0] == "violated (depth 2)" and plain[1].startswith("holds")
+    assert [str(r.verdict) for r in symbolic.check_model(model, explain=True)] == plain
