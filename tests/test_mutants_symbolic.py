@@ -432,6 +432,25 @@ def test_a_refutation_names_the_parameters_it_needs_and_only_them():
     assert later.used == frozenset({"low"})
 
 
+def test_each_parameter_has_a_pin_of_its_own():
+    """With two parameters, the refutation that needs p names p, not q."""
+    from einval.symbolic.compile import Encoding
+    from einval.symbolic.system import System
+    from einval.symbolic.unroll import Unrolling
+
+    b = ModelBuilder("m")
+    p = b.var("p", Domain.range(1), frozen=True, assumption="p is 0")
+    x = b.var("x", Domain.range(3))
+    b.var("q", Domain.range(1), frozen=True, assumption="q is 0")
+    b.action("a", "x up", (p == 1) & (x < 3), {x: x + 1})
+    model = b.build()
+    system = System(model, Encoding.for_model(model), symbolic_params=True)
+    u = Unrolling(system)
+    u.goal("low", lambda k: system.term(x == 0, k))
+    u.extend()
+    assert u.reach(["low"], 1).core == frozenset({p.index})
+
+
 def test_simple_paths_never_revisit_a_state():
     """x flips between 0 and 1: a loop-free run has one step, never two."""
     from einval.lang import If
@@ -453,6 +472,14 @@ def test_simple_paths_never_revisit_a_state():
         assert not u.exhausted().sat
         u.extend()
         assert not u.exhausted().sat
+
+    b = ModelBuilder("idle")
+    x = b.var("x", Domain.range(1))
+    b.action("a", "stay", x >= 0, {x: x})
+    model = b.build()
+    u = Unrolling(System(model, Encoding.for_model(model)))
+    u.extend()
+    assert not u.exhausted().sat  # a step to the same state is a loop
 
 
 def _pigeons(n: int):
