@@ -239,6 +239,7 @@ def test_interval_bounds_every_operator_over_the_domains():
     assert interval(lift(4), model) == (4, 4)
     assert interval(x, model) == (0, 3)
     assert interval(x + y, model) == (0, 8)
+    assert interval(x + 2, model) == (2, 5)
     assert interval(x - y, model) == (-5, 3)
     assert interval(If(f, x + 2, y - 7), model) == (-7, 5)
     assert interval(x < y, model) == (0, 1)  # a boolean operator: 0 or 1
@@ -247,10 +248,11 @@ def test_interval_bounds_every_operator_over_the_domains():
 def test_subterms_lists_each_node_once():
     from einval.symbolic.compile import subterms
 
-    _, (x, _, _) = _ints()
+    _, (x, y, _) = _ints()
     up = x + 1
     nodes = subterms([up, x, up])
     assert len(nodes) == 3 and {id(n) for n in nodes} == {id(up), id(x), id(up.args[1])}
+    assert {id(n) for n in subterms([y, x, x])} == {id(x), id(y)}
 
 
 def test_the_bit_vector_width_holds_every_value_the_model_computes():
@@ -265,11 +267,15 @@ def test_the_bit_vector_width_holds_every_value_the_model_computes():
     f = b.flag("f")
     b.action("a", "x up", x < 3, {x: x + 1})
     b.action("a", "fire", x + 60 > 62, {f: True})
+    b.action("a", "drop", x - 60 < -59, {f: False})
     model = b.build()
     enc = Encoding.for_model(model)
     env = [enc.num(3), z3.BoolVal(False)]
     assert z3.simplify(compile_expr(x + 60, env, enc)).as_signed_long() == 63
     assert z3.is_true(z3.simplify(compile_expr(model.actions[1].guard, env, enc)))
+    env = [enc.num(0), z3.BoolVal(False)]
+    assert z3.simplify(compile_expr(x - 60, env, enc)).as_signed_long() == -60
+    assert z3.is_true(z3.simplify(compile_expr(model.actions[2].guard, env, enc)))
 
 
 def test_integer_arithmetic_adds_and_subtracts():
@@ -280,6 +286,24 @@ def test_integer_arithmetic_adds_and_subtracts():
     assert z3.simplify(apply("sub", [z3.IntVal(5), z3.IntVal(2)])).as_long() == 3
     assert z3.simplify(apply("add", [z3.IntVal(5), z3.IntVal(2)])).as_long() == 7
     assert z3.simplify(apply("sub", [z3.BitVecVal(5, 8), z3.BitVecVal(2, 8)])).as_long() == 3
+
+
+def test_comparisons_are_booleans_and_an_unknown_operator_is_named():
+    """A comparison is a Boolean term (z3's Python operators then treat it
+    as one) in both encodings; ``and`` of one term is that term."""
+    import pytest
+    import z3
+
+    from einval.symbolic.compile import Encoding, apply, conj
+
+    for a, b in ((z3.BitVecVal(5, 8), z3.BitVecVal(2, 8)), (z3.IntVal(5), z3.IntVal(2))):
+        less = apply("lt", [a, b])
+        assert isinstance(less, z3.BoolRef) and z3.is_false(z3.simplify(less))
+        with pytest.raises(ValueError, match="unknown operator 'mul'"):
+            apply("mul", [a, b])
+    assert conj([z3.Bool("a")]).eq(z3.And(z3.Bool("a")))
+    with pytest.raises(ValueError, match=r"unknown encoding 'real' \(known: bv, int\)"):
+        Encoding("real")
 
 
 # -- system: steps, domains, the order of independent actions ------------
