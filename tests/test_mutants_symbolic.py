@@ -260,6 +260,7 @@ def test_the_bit_vector_width_holds_every_value_the_model_computes():
     the number of actions; the encoding must not wrap it round."""
     import z3
 
+    from einval.lang import lift
     from einval.symbolic.compile import Encoding, compile_expr
 
     b = ModelBuilder("m")
@@ -276,6 +277,14 @@ def test_the_bit_vector_width_holds_every_value_the_model_computes():
     env = [enc.num(0), z3.BoolVal(False)]
     assert z3.simplify(compile_expr(x - 60, env, enc)).as_signed_long() == -60
     assert z3.is_true(z3.simplify(compile_expr(model.actions[2].guard, env, enc)))
+
+    b = ModelBuilder("below")  # only the lower bound is far from zero
+    y = b.var("y", Domain.range(20))
+    far = lift(0) - y - y - y - y
+    b.action("a", "y up", far < y, {y: y + 1})
+    model = b.build()
+    enc = Encoding.for_model(model)
+    assert z3.simplify(compile_expr(far, [enc.num(20)], enc)).as_signed_long() == -80
 
 
 def test_integer_arithmetic_adds_and_subtracts():
