@@ -638,32 +638,59 @@ def test_houdini_finds_the_paired_fact_by_default_and_only_with_pairs():
 def _gated():
     """p (frozen, scenario 0) gates ``c := 1``; ``c := 2`` needs a and b
     to differ, which they never do: a step from an unreachable state
-    that no candidate fact rules out."""
+    that no candidate fact rules out; from c = 2, c climbs to 3."""
     b = ModelBuilder("gated")
     p = b.var("p", Domain.range(1), frozen=True, assumption="p is 0")
     a = b.var("a", Domain.range(1))
     bb = b.var("b", Domain.range(1))
-    c = b.var("c", Domain.range(2))
+    c = b.var("c", Domain.range(3))
     b.action("t", "both", (a == 0) & (bb == 0), {a: 1, bb: 1})
     b.action("t", "odd", (a == 1) & (bb == 0), {c: 2})
     b.action("t", "gate", p == 1, {c: 1})
+    b.action("t", "climb", c == 2, {c: 3})
     return b.build(), (p, c)
 
 
 def test_houdini_drops_what_a_step_breaks_and_names_the_parameters_it_used():
     """"c is never 2" holds in every reachable state but a step breaks it
-    (from a = 1, b = 0): Houdini drops it.  "c is never 1" is inductive
-    because p is 0: kept, and p named.  Int and bit-vector encodings
-    agree."""
+    (from a = 1, b = 0): Houdini drops it, and then "c is never 3" (from
+    c = 2).  "c is never 1" is inductive because p is 0: kept, and p
+    named.  What is kept is inductive as a whole, within the domains.
+    Int and bit-vector encodings agree; a time limit changes nothing."""
+    import z3
+
     from einval.symbolic.compile import Encoding
     from einval.symbolic.invariants import houdini
     from einval.symbolic.system import System
 
     model, (p, c) = _gated()
     for enc in (Encoding.for_model(model), Encoding("int")):
-        facts, _, used = houdini(System(model, enc, symbolic_params=True))
-        assert facts == [((), c.index, 1)], enc.kind
-        assert used == {p.index}
+        system = System(model, enc, symbolic_params=True)
+        for deadline in (None, Deadline(600)):
+            facts, now, used = houdini(system, deadline)
+            assert facts == [((), c.index, 1)], enc.kind
+            assert used == {p.index}
+        s = enc.solver()
+        s.add(*system.in_domain(0), *system.step(0), *system.param_values().values())
+        assert s.check(now, z3.Not(system.shift(now, 1))) == z3.unsat
+
+
+def test_houdini_proves_within_the_domains_and_with_no_candidate_uses_nothing():
+    """x (0..3) only moves down from above 3: from inside the domain it
+    never moves, so "x is never 3" is kept (a state outside the domain
+    does not count).  A model whose every candidate a reachable state
+    refutes has no facts, and their proof used no parameter."""
+    from einval.symbolic.compile import Encoding
+    from einval.symbolic.invariants import houdini
+    from einval.symbolic.system import System
+
+    b = ModelBuilder("down")
+    x = b.var("x", Domain.range(3))
+    b.action("a", "down", x > 3, {x: x - 1})
+    model = b.build()
+    assert ((), x.index, 3) in houdini(System(model, Encoding.for_model(model)))[0]
+    chain = _chain(5)
+    assert houdini(System(chain, Encoding.for_model(chain)))[0::2] == ([], set())
 
 
 def _chain(top: int):
