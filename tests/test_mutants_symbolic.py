@@ -358,10 +358,46 @@ def test_each_step_is_one_action_and_independent_ones_come_in_order():
 
     model = _two_independent()
     enc = Encoding.for_model(model)
-    ordered = _admitted(Unrolling(System(model, enc)), 3, range(3))
+    ordered = _admitted(Unrolling(System(model, enc)), 3, range(-1, 3))
     assert ordered == {(0, 0, 0), (0, 0, 1), (0, 1, 1), (1, 1, 1)}
     every = _admitted(Unrolling(System(model, enc), reduce=False), 3, range(3))
     assert every == {s for s in _product(2, 3)}
+
+
+def test_a_fixed_parameter_makes_actions_independent_in_the_order():
+    """y's guard reads x only when p is 1; p is 0 (not symbolic): the
+    guard is true, so "y up" and "x up" commute and come in order;
+    with p symbolic, its guard reads x and both orders remain."""
+    from einval.symbolic.compile import Encoding
+    from einval.symbolic.system import System
+    from einval.symbolic.unroll import Unrolling
+
+    b = ModelBuilder("m")
+    p = b.var("p", Domain.range(1), frozen=True)
+    x = b.var("x", Domain.range(3))
+    y = b.var("y", Domain.range(3))
+    b.action("a", "x up", x < 3, {x: x + 1})
+    b.action("b", "y up", (y < 3) & ((p == 0) | (x > 2)), {y: y + 1})
+    model = b.build()
+    enc = Encoding.for_model(model)
+    fixed = _admitted(Unrolling(System(model, enc)), 2, range(2))
+    assert fixed == {(0, 0), (0, 1), (1, 1)}
+    free = _admitted(Unrolling(System(model, enc, symbolic_params=True)), 2, range(2))
+    assert free == _product(2, 2)
+
+
+def test_an_update_below_zero_is_reported():
+    """Leaving the domain downwards is the model's bug as much as upwards."""
+    import pytest
+
+    from einval import symbolic
+
+    b = ModelBuilder("down")
+    x = b.var("x", Domain.range(3))
+    f = b.flag("f")
+    b.action("a", "down", ~f, {x: x - 1, f: True})
+    with pytest.raises(symbolic.DomainError, match="a: down: sets x outside its domain"):
+        symbolic.check_model(b.build())
 
 
 def _product(n: int, k: int) -> set[tuple[int, ...]]:
