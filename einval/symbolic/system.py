@@ -36,7 +36,10 @@ class System:
         self.params: dict[int, z3.ExprRef] = {}
         for i in self.frozen:
             v = model.variables[i]
-            self.params[i] = (self._const(v.name, i) if symbolic_params
+            # "@param", like a state's "@k": no name of the engine's own
+            # literals ("start", "pin:...", "fact0") can be a parameter's,
+            # whatever the design calls its variables.
+            self.params[i] = (self._const(f"{v.name}@param", i) if symbolic_params
                               else self.value(i, v.init))
         self._states: dict[int, list[z3.ExprRef]] = {}
         self._built: dict[object, z3.ExprRef] = {}
