@@ -104,3 +104,34 @@ def test_the_checker_catches_the_old_impossible_trace():
     problems = infeasible(catalog.scenario("go-unpinned"), Trace())
     assert problems == ["4: G1 moved onto M2, blocked by G2",
                         "5: G1 runs on M2, blocked by G2"]
+
+
+@pytest.mark.parametrize("name", ["go-unpinned", "go-pinned", "go-runtime"])
+def test_a_goroutine_is_on_an_m_exactly_while_it_needs_one(name):
+    """In every reachable state: an unpinned goroutine is on an M ("-"
+    otherwise) exactly while it is inside the kernel, and never on an M
+    another goroutine holds; a pinned one is always on its own M."""
+    scenario = catalog.scenario(name)
+    model, _ = world.build(scenario, catalog.design("stateful-get"), catalog.properties())
+    var = {v.name: v for v in model.variables}
+    ex = explicit.explore(model, symmetry=False)
+    assert ex.complete and len(ex.states) > 10
+    for packed in ex.states:
+        state = list(packed)
+        held = {}
+        for g in scenario.entries("goroutine"):
+            task = var[f"task[{g.name}]"]
+            pc = var[f"pc[{g.name}]"]
+            where = task.domain.labels[state[task.index]]
+            label = pc.domain.labels[state[pc.index]]
+            inside = any(word in label for word in (" error site", " return")) \
+                or "returns" in label
+            if g.pinned:
+                assert where == g.on.name
+            elif inside:
+                assert where != "-", (g.name, label)
+            else:
+                assert where == "-", (g.name, label)
+            if where != "-" and (inside or g.pinned):
+                assert where not in held, (g.name, held)
+                held[where] = g.name
