@@ -268,3 +268,30 @@ def test_an_action_filed_under_a_later_value_is_kept():
     successors = compiled.compile_successors(b.build())
     assert successors(bytes([2])) == [(0, bytes([3]))]
     assert successors(bytes([1])) == []
+
+
+def test_a_symmetry_of_variables_that_never_change_keeps_every_state():
+    """Two settings ``mode[A1]`` and ``mode[A2]``, equal and never
+    written, are interchangeable; nothing else is.  The renaming tells no
+    two states apart, so each state is its own representative (no
+    position is left to compare: the representative function still
+    works, with nothing to read)."""
+    from einval import explicit
+    from einval.lang import TRUE
+    from einval.model import Check, Condition
+    from einval.search import symmetry
+
+    b = ModelBuilder("settings")
+    b.var("mode[A1]", Domain.range(1))
+    b.var("mode[A2]", Domain.range(1))
+    c = b.var("c", Domain.range(2))
+    b.action("T", "tick", c < 2, {c: c + 1})
+    b.add_check(Check("p", "", (Condition("true", TRUE),), Condition("ticked", c == 2)))
+    model = b.build()
+    assert len(symmetry.group(symmetry.generators(model))) == 2
+    canon = symmetry.canonicaliser(model, True)
+    assert canon is not None
+    for state in explicit.explore(model, symmetry=False).states:
+        assert canon(state) == state
+    [result] = explicit.check_model(model)
+    assert result.verdict.kind == "holds" and result.states == 3
