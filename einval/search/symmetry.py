@@ -298,7 +298,8 @@ def compile_canon(model: Model, elements: list[Renaming], packed: bool
     """state -> its representative: the smallest of its images under
     ``elements``, comparing images first position by position at the
     positions that tell elements apart, in a fixed order (``_split_order``:
-    the program counters usually first), then as whole images.
+    the program counters usually first), then at the positions the same
+    variables decide (``later``), then as whole images.
 
     The smallest image is found without building every image: the
     elements sit in a trie by what they put at each position (which
