@@ -67,7 +67,8 @@ class Goroutine(Piece):
     fields = {
         "name": Name(),
         "calls": Int(1, 1, 4, doc="failing bpf() calls, one after another"),
-        "on": Ref("os_thread", doc="the M it starts on"),
+        "on": Ref("os_thread", doc="the M it is locked to if pinned; an unpinned "
+                                    "goroutine runs each step on any free M"),
         "pinned": Bool(False, doc="runtime.LockOSThread"),
     }
 

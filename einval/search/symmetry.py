@@ -40,6 +40,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 from operator import itemgetter
+from typing import Any
 
 from ..lang import Const, Expr, Op, Var
 from ..model import Model
@@ -364,16 +365,8 @@ def compile_canon(model: Model, elements: list[Renaming], packed: bool
     def survivors(s) -> list[int]:
         branches = [root]
         for level in range(len(order)):
-            best, kept = 256, []
-            for branch in branches:
-                kids = branch.kids if branch.kids is not None else branch.grow(pairs, level)
-                for v, m, kid in kids:
-                    value = s[v] if m is None else m[s[v]]
-                    if value < best:
-                        best, kept = value, [kid]
-                    elif value == best:
-                        kept.append(kid)
-            branches = kept
+            branches = _smallest(s, [kid for branch in branches for kid in (
+                branch.kids if branch.kids is not None else branch.grow(pairs, level))])
             if len(branches) == 1 and len(branches[0].members) == 1:
                 break
         # Past the last position taken, the members of a branch agree on
@@ -382,15 +375,7 @@ def compile_canon(model: Model, elements: list[Renaming], packed: bool
         for j in later:
             if len(tied) == 1:
                 break
-            best, kept = 256, []
-            for k in tied:
-                v, m = pair_at[j][k]
-                value = s[v] if m is None else m[s[v]]
-                if value < best:
-                    best, kept = value, [k]
-                elif value == best:
-                    kept.append(k)
-            tied = kept
+            tied = _smallest(s, [(*pair_at[j][k], k) for k in tied])
         chosen: dict[int, int] = {}
         for k in tied:
             chosen.setdefault(kind[k], k)
@@ -408,6 +393,20 @@ def compile_canon(model: Model, elements: list[Renaming], packed: bool
         return min(images[k](s) for k in chosen)
 
     return canon
+
+
+def _smallest(s, options: list[tuple[int, tuple[int, ...] | None, Any]]) -> list[Any]:
+    """Of the ``(variable, value map, payload)`` options, the payloads of
+    those that put the smallest value of state ``s`` at a position (a
+    packed state's values are bytes: all below 256)."""
+    best, kept = 256, []
+    for v, m, payload in options:
+        value = s[v] if m is None else m[s[v]]
+        if value < best:
+            best, kept = value, [payload]
+        elif value == best:
+            kept.append(payload)
+    return kept
 
 
 def _split_order(model: Model, positions: list[int],
