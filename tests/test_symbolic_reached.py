@@ -46,8 +46,8 @@ def test_a_wrong_enumeration_changes_no_verdict(monkeypatch, change):
         wrong = set(true_states) - {max(s for s in true_states if s != init)}
     else:
         wrong = set(true_states) | _closure(model, _unreachable(model, true_states))
-    monkeypatch.setattr(reached, "levels",
-                        lambda m, limit=reached.LIMIT: dict.fromkeys(wrong, 1))
+    monkeypatch.setattr(reached, "explore", lambda m, limit=reached.LIMIT:
+                        reached.Enumeration(dict.fromkeys(wrong, 1), {}))
     system = System(model, Encoding.for_model(model))
     found = reached.prove(system)
     assert (found is None) == (change == "drop")

@@ -25,6 +25,7 @@ from . import chc, reached
 from .compile import Encoding
 from .explain import minimal_assumptions
 from .invariants import houdini
+from .runs import Runs
 from .system import System
 from .unroll import Answer, Unrolling
 
@@ -156,6 +157,9 @@ class Search:
         self.facts: list = []  # found once the search proves slow (``_strengthen``)
         self.strengthened = 0  # Houdini runs so far: plain facts, then pairs
         self.reached_depth = 0  # steps to the farthest reached state (``_reached``)
+        self.found: reached.Reached | None = None  # the reached states, proved
+        self._runs: Runs | None = None  # runs proposed, to confirm (``_certify``)
+        self.confirmed = 0  # steps of the longest run confirmed (``_certify``)
         self.fact_goals: dict[str, set[int]] = {}  # goal -> parameters its proof used
         self.seen: dict[str, bool] = {}  # witness goal -> reached
         self.never: dict[str, bool] = {}  # witness goal -> proved unreachable
@@ -233,9 +237,11 @@ class Search:
             self._violations(k)
             self._witnesses(k)
             self._induction(k)
+            if k == 0:
+                self._certify()
             self._vacuity(k)
             if all(self.decided(t) for t in self.tracks):
-                return k
+                return max(k, self.confirmed)
             if k > 0 and not self.trusting(k):
                 ended = u.exhausted()
                 if not ended.sat:
@@ -255,6 +261,7 @@ class Search:
         """The reached states as a lemma, when Z3 proves them inductive."""
         if self.settings.reached:
             found = reached.prove(self.system, self.deadline)
+            self.found = found
             if found is not None:
                 self.reached_depth = found.depth
                 self.fact_goals["reached"] = found.core
@@ -262,6 +269,61 @@ class Search:
                 for name, expr in self.witnessed.items():
                     first = found.first(expr)
                     self.hint[name] = found.depth + 1 if first is None else first
+
+    def _certify(self) -> None:
+        """With the levels of the reached states proved, settle at depth 0
+        what the base case would find depth by depth: a check that fails
+        first at level ``d`` of the enumeration fails nowhere below it
+        (one query over state 0: a state ``j`` steps away is at level
+        ``j`` or less), and the enumeration's run of ``d`` steps to it,
+        confirmed in Z3's relation (``runs.py``), is a shortest
+        counterexample; a witness's run shows it reached.  Whatever a
+        query does not confirm is left to the depth-by-depth search.
+        Not before closure is proved: a domain left in a reachable state
+        is the model's bug, which the base case reports."""
+        found = self.found
+        if found is None or not self.closure_proved:
+            return
+        u = self.unrolling
+        runs = {t.goal: found.run(Not(And(c.expr for c in t.check.always)))
+                for t in self.open()}
+        # (a check failing in the initial state was found at depth 0)
+        runs = {goal: run for goal, run in runs.items()
+                if run is not None and 0 < len(run[1]) <= self.settings.bound}
+        if runs and found.levelled(max(len(actions) for _, actions in runs.values())):
+            for t in self.open():
+                if t.goal not in runs:
+                    continue
+                states, actions = runs[t.goal]
+                below = f"below{len(actions)}"
+                if below not in u.goals:
+                    term = found.below(len(actions))
+                    u.goal(below, lambda k, term=term: term)
+                shorter = u.query([u.holds("reached", 0), u.holds(below, 0),
+                                   u.fails([t.goal], 0)])
+                if not shorter.sat and self._confirm(states, actions, t.goal):
+                    t.violation = self._counterexample(t.check, actions)
+        wanted = {t.witness for t in self.tracks if not self.decided(t)}
+        for name in sorted(wanted):
+            if not self.seen[name]:
+                run = found.run(self.witnessed[name])
+                if (run is not None and len(run[1]) <= self.settings.bound
+                        and self._confirm(*run, name)):
+                    self.seen[name] = True
+
+    def _confirm(self, states: list, actions: list[int], goal: str) -> bool:
+        """Whether Z3's relation confirms the run; the depth it reached."""
+        if not self.runs.confirm(states, actions, goal):
+            return False
+        self.confirmed = max(self.confirmed, len(actions))
+        return True
+
+    @property
+    def runs(self) -> Runs:
+        """The solver that confirms proposed runs, made when first needed."""
+        if self._runs is None:
+            self._runs = Runs(self.system, self.unrolling.term)
+        return self._runs
 
     def _strengthen(self, pairs: bool) -> None:
         """Houdini facts as lemmas, once a few depths have not settled it;

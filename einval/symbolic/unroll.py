@@ -90,6 +90,11 @@ class Unrolling:
     def goal(self, name: str, term: GoalTerm) -> None:
         self._goals[name] = term
 
+    @property
+    def goals(self) -> set[str]:
+        """The names of the goals known so far."""
+        return set(self._goals)
+
     def term(self, name: str, j: int) -> z3.ExprRef:
         """The term of goal ``name`` at step ``j`` (compiled once)."""
         key = (name, j)
