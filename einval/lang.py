@@ -264,9 +264,22 @@ def to_python(expr: Expr, state: str = "s") -> str:
     return f"({a[0]} {symbol} {a[1]})"
 
 
+_COMPILED: dict[int, tuple[Expr, object]] = {}  # id -> (the tree, kept alive; its code)
+_COMPILED_MAX = 1 << 14
+
+
 def evaluate(expr: Expr, state: tuple[int, ...]) -> int | bool:
-    """Evaluate directly (slow path; the engines compile instead)."""
-    return eval(to_python(expr), {}, {"s": state})  # noqa: S307 - our own source
+    """Evaluate directly (the engines compile whole models instead).
+
+    A replayed trace evaluates the same guards and updates again and
+    again: each tree's code is compiled once (the cache keeps the tree,
+    so its ``id`` is not reused, and is emptied when it grows large)."""
+    found = _COMPILED.get(id(expr))
+    if found is None:
+        if len(_COMPILED) >= _COMPILED_MAX:
+            _COMPILED.clear()
+        found = _COMPILED[id(expr)] = (expr, compile(to_python(expr), "<expr>", "eval"))
+    return eval(found[1], {}, {"s": state})  # noqa: S307 - our own source
 
 
 # -- partial evaluation ------------------------------------------------------

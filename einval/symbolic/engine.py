@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from itertools import product
 
+import z3
+
 from ..deadline import Deadline, TimeLimit
 from ..lang import And, Expr, Not, evaluate
 from ..model import Check, Model
@@ -234,11 +236,13 @@ class Search:
             if k >= self.settings.facts_at and not self.trusting(k) and self.strengthened < 2:
                 self._strengthen(pairs=self.strengthened == 1)
                 self.strengthened += 1
+            if k == 0:  # what holds in the reached states, then their runs
+                self._induction(k)
+                self._certify()
             self._violations(k)
             self._witnesses(k)
-            self._induction(k)
-            if k == 0:
-                self._certify()
+            if k > 0:
+                self._induction(k)
             self._vacuity(k)
             if all(self.decided(t) for t in self.tracks):
                 return max(k, self.confirmed)
@@ -287,21 +291,18 @@ class Search:
         u = self.unrolling
         runs = {t.goal: found.run(Not(And(c.expr for c in t.check.always)))
                 for t in self.open()}
-        # (a check failing in the initial state was found at depth 0)
         runs = {goal: run for goal, run in runs.items()
-                if run is not None and 0 < len(run[1]) <= self.settings.bound}
-        if runs and found.levelled(max(len(actions) for _, actions in runs.values())):
+                if run is not None and len(run[1]) <= self.settings.bound}
+        steps = max((len(actions) for _, actions in runs.values()), default=0)
+        if runs and found.levelled(steps):
             for t in self.open():
                 if t.goal not in runs:
                     continue
                 states, actions = runs[t.goal]
-                below = f"below{len(actions)}"
-                if below not in u.goals:
-                    term = found.below(len(actions))
-                    u.goal(below, lambda k, term=term: term)
-                shorter = u.query([u.holds("reached", 0), u.holds(below, 0),
-                                   u.fails([t.goal], 0)])
-                if not shorter.sat and self._confirm(states, actions, t.goal):
+                if actions and u.query([u.holds("reached", 0), self._below(len(actions)),
+                                        u.fails([t.goal], 0)]).sat:
+                    continue  # the run is not a shortest one
+                if self._confirm(states, actions, t.goal):
                     t.violation = self._counterexample(t.check, actions)
         wanted = {t.witness for t in self.tracks if not self.decided(t)}
         for name in sorted(wanted):
@@ -310,6 +311,14 @@ class Search:
                 if (run is not None and len(run[1]) <= self.settings.bound
                         and self._confirm(*run, name)):
                     self.seen[name] = True
+
+    def _below(self, steps: int) -> z3.ExprRef:
+        """A literal: state 0 is at a level below ``steps`` (proved)."""
+        name = f"below{steps}"
+        if name not in self.unrolling.goals:
+            term = self.found.below(steps)
+            self.unrolling.goal(name, lambda k, term=term: term)
+        return self.unrolling.holds(name, 0)
 
     def _confirm(self, states: list, actions: list[int], goal: str) -> bool:
         """Whether Z3's relation confirms the run; the depth it reached."""

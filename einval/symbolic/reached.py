@@ -31,6 +31,7 @@ import z3
 from ..deadline import Deadline, TimeLimit
 from ..lang import BOOL, Expr, to_python
 from ..model import Model
+from .compile import conj, neg
 from .system import System
 
 LIMIT = 20000  # states; beyond, no candidate (the term would be too large)
@@ -234,7 +235,7 @@ class Prover:
         """The parameters used if the initial state satisfies ``start``
         and every step from a state satisfying ``step`` stays in it (a
         term over states 0 and 1); else None."""
-        first = self.unsat(z3.And(*self.system.initial(0), z3.Not(start)))
+        first = self.unsat(conj([*self.system.initial(0), neg(start)]))
         if first is None:
             return None
         then = self.unsat(z3.Not(step))
@@ -298,7 +299,7 @@ class Reached:
         within = [_join(z3.Z3_mk_or, exact[:j + 1], exact[0].ctx) for j in range(steps)]
         leaving = [z3.And(exact[j - 1], z3.Not(self.system.shift(within[j], 1)))
                    for j in range(1, steps)]
-        start = self.prover.unsat(z3.And(*self.system.initial(0), z3.Not(exact[0])))
+        start = self.prover.unsat(conj([*self.system.initial(0), neg(exact[0])]))
         if start is None or (leaving and self.prover.unsat(z3.Or(leaving)) is None):
             return False
         self.within = within

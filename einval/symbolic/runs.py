@@ -32,6 +32,7 @@ class Runs:
         self.relation = system.step(0)[0]  # states 0 and 1, action 0
         self.params = [(system.params[i], system.value(i, system.model.variables[i].init))
                        for i in system.frozen if system.symbolic_params]
+        self._steps: dict[tuple[State, int, State], bool] = {}  # runs share prefixes
 
     def _assign(self, states: Sequence[State]) -> list[tuple[z3.ExprRef, z3.ExprRef]]:
         """State ``j``'s variables set to ``states[j]``, parameters to
@@ -62,8 +63,17 @@ class Runs:
                 v.init for v in s.model.variables]:
             return False
         for j, action in enumerate(actions):
-            pairs = self._assign(states[j:j + 2])
-            pairs.append((s.action(0), s.enc.num(action)))
-            if self._value(self.relation, pairs) is not True:
+            if not self._step(states[j], action, states[j + 1]):
                 return False
         return self._value(self.term(goal, 0), self._assign(states[-1:])) is False
+
+    def _step(self, before: State, action: int, after: State) -> bool:
+        """Whether ``action`` is a step of the relation from ``before`` to
+        ``after``."""
+        key = (before, action, after)
+        found = self._steps.get(key)
+        if found is None:
+            pairs = self._assign([before, after])
+            pairs.append((self.system.action(0), self.system.enc.num(action)))
+            found = self._steps[key] = self._value(self.relation, pairs) is True
+        return found

@@ -146,7 +146,7 @@ class System:
 
     def step(self, k: int) -> list[z3.ExprRef]:
         """State ``k + 1`` follows from state ``k`` (shifted from step 0)."""
-        return [self.at("step", lambda: z3.And(self._step(0)), k)]
+        return [self.at("step", lambda: conj(self._step(0)), k)]
 
     def _step(self, k: int) -> list[z3.ExprRef]:
         """State ``k + 1`` follows from state ``k`` by ``action(k)``.

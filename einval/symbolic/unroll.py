@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import z3
 
 from ..deadline import Deadline, TimeLimit
-from .compile import disj, implies, neg
+from .compile import conj, disj, implies, neg
 from .system import System
 
 GoalTerm = Callable[[int], z3.ExprRef]  # step -> the goal's term at that step
@@ -53,7 +53,7 @@ class Unrolling:
         self.depth = 0
         self._simple = 0  # steps up to which the path is made simple (``simple``)
         self.start = z3.Bool("start")
-        self.solver.add(z3.Implies(self.start, z3.And(system.initial(0))))
+        self.solver.add(implies(self.start, conj(system.initial(0), self.start.ctx)))
         self.solver.add(system.in_domain(0))
         self.pins: dict[z3.ExprRef, int] = {}
         for index, constraint in system.param_values().items():
