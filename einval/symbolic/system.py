@@ -44,6 +44,12 @@ class System:
         self._states: dict[int, list[z3.ExprRef]] = {}
         self._built: dict[object, z3.ExprRef] = {}
         self._renamings: dict[int, tuple] = {}  # k -> arrays for ``shift``
+        # Terms of shared subtrees, per step (``term``): guards, updates
+        # and the checks' conditions share many.  Keyed by node identity,
+        # so the trees compiled are kept alive with them.
+        self._memos: dict[int, dict[int, z3.ExprRef]] = {}
+        self._compiled: list[Expr] = []
+        self._domains: dict[int, list[z3.ExprRef]] = {}
         self._unsafe = self._unsafe_updates()
         self._disabled = self._statically_disabled()
         fixed = {} if symbolic_params else {i: model.variables[i].init for i in self.frozen}
@@ -78,6 +84,11 @@ class System:
 
     def term(self, expr: Expr, k: int, memo: dict[int, z3.ExprRef] | None = None
              ) -> z3.ExprRef:
+        """The term of ``expr`` over state ``k`` (with ``memo``, or the
+        system's own for that step)."""
+        if memo is None:
+            memo = self._memos.setdefault(k, {})
+            self._compiled.append(expr)
         return compile_expr(expr, self.state(k), self.enc, memo)
 
     # -- constraints -------------------------------------------------------
@@ -95,6 +106,12 @@ class System:
 
     def in_domain(self, k: int) -> list[z3.ExprRef]:
         """Every integer variable of state ``k`` lies in its domain."""
+        found = self._domains.get(k)
+        if found is None:
+            found = self._domains[k] = self._in_domain(k)
+        return list(found)
+
+    def _in_domain(self, k: int) -> list[z3.ExprRef]:
         s = self.state(k)
         indices = self.moving if k > 0 else self.moving + (
             self.frozen if self.symbolic_params else [])
@@ -107,9 +124,8 @@ class System:
 
     def _statically_disabled(self) -> set[int]:
         """Actions whose guard is false whatever the state (e.g. pinned)."""
-        env = self.state(0)
         return {n for n, a in enumerate(self.model.actions)
-                if z3.is_false(z3.simplify(compile_expr(a.guard, env, self.enc)))}
+                if z3.is_false(z3.simplify(self.term(a.guard, 0)))}
 
     def shift(self, term: z3.ExprRef, k: int) -> z3.ExprRef:
         """``term`` over states and actions 0 and 1, moved to k and k + 1.
@@ -157,7 +173,7 @@ class System:
         """
         now, nxt, act = self.state(k), self.state(k + 1), self.action(k)
         actions = self.model.actions
-        memo: dict[int, z3.ExprRef] = {}
+        memo = self._memos.setdefault(k, {})  # the model's own trees: alive
         out = [self.action_range(k)]
         taking = [equal(act, self.enc.num(n)) for n in range(len(actions))]
         out.extend(neg(taking[n]) for n in sorted(self._disabled))
