@@ -33,6 +33,7 @@ class Runs:
         self.params = [(system.params[i], system.value(i, system.model.variables[i].init))
                        for i in system.frozen if system.symbolic_params]
         self._steps: dict[tuple[State, int, State], bool] = {}  # runs share prefixes
+        self._by_action: dict[int, z3.BoolRef] = {}  # the relation, action fixed
 
     def _assign(self, states: Sequence[State]) -> list[tuple[z3.ExprRef, z3.ExprRef]]:
         """State ``j``'s variables set to ``states[j]``, parameters to
@@ -43,15 +44,21 @@ class Runs:
             pairs += [(s.state(j)[i], s.value(i, state[i])) for i in s.moving]
         return pairs
 
-    def _value(self, term: z3.ExprRef, pairs: list[tuple[z3.ExprRef, z3.ExprRef]]
-               ) -> bool | None:
-        """``term`` with the pairs substituted: True, False, or None when
-        it does not reduce to a truth value."""
+    @staticmethod
+    def _substituted(term: z3.ExprRef, pairs: list[tuple[z3.ExprRef, z3.ExprRef]]
+                     ) -> z3.BoolRef:
+        """``term`` with the pairs substituted, simplified."""
         ctx = term.ctx
         before = (z3.Ast * len(pairs))(*[a.as_ast() for a, _ in pairs])
         after = (z3.Ast * len(pairs))(*[b.as_ast() for _, b in pairs])
         closed = z3.Z3_substitute(ctx.ref(), term.as_ast(), len(pairs), before, after)
-        value = z3.BoolRef(z3.Z3_simplify(ctx.ref(), closed), ctx)
+        return z3.BoolRef(z3.Z3_simplify(ctx.ref(), closed), ctx)
+
+    def _value(self, term: z3.ExprRef, pairs: list[tuple[z3.ExprRef, z3.ExprRef]]
+               ) -> bool | None:
+        """``term`` with the pairs substituted: True, False, or None when
+        it does not reduce to a truth value."""
+        value = self._substituted(term, pairs)
         return True if z3.is_true(value) else False if z3.is_false(value) else None
 
     def confirm(self, states: Sequence[State], actions: Sequence[int], goal: str) -> bool:
@@ -73,7 +80,10 @@ class Runs:
         key = (before, action, after)
         found = self._steps.get(key)
         if found is None:
-            pairs = self._assign([before, after])
-            pairs.append((self.system.action(0), self.system.enc.num(action)))
-            found = self._steps[key] = self._value(self.relation, pairs) is True
+            relation = self._by_action.get(action)
+            if relation is None:  # the relation for this action: much smaller
+                relation = self._by_action[action] = self._substituted(
+                    self.relation, [(self.system.action(0), self.system.enc.num(action))])
+            found = self._steps[key] = self._value(
+                relation, self._assign([before, after])) is True
         return found

@@ -52,8 +52,7 @@ class System:
         self._domains: dict[int, list[z3.ExprRef]] = {}
         self._unsafe = self._unsafe_updates()
         self._disabled = self._statically_disabled()
-        fixed = {} if symbolic_params else {i: model.variables[i].init for i in self.frozen}
-        self._below = independent_below(model, fixed)
+        self._independent: dict[int, list[int]] | None = None  # ``_below``
 
     # -- terms ---------------------------------------------------------------
     def _const(self, name: str, index: int) -> z3.ExprRef:
@@ -213,10 +212,19 @@ class System:
         """
         return [self.at("ordered", lambda: z3.And(self._ordered()), k - 1)]
 
+    def _below(self) -> dict[int, list[int]]:
+        """Which smaller actions each action is independent of (found when
+        first needed: a run settled at depth 0 never orders steps)."""
+        if self._independent is None:
+            fixed = ({} if self.symbolic_params else
+                     {i: self.model.variables[i].init for i in self.frozen})
+            self._independent = independent_below(self.model, fixed)
+        return self._independent
+
     def _ordered(self) -> list[z3.ExprRef]:
         before, now = self.action(0), self.action(1)
         out = [z3.BoolVal(True)]
-        for b, smaller in self._below.items():
+        for b, smaller in self._below().items():
             if smaller:
                 out.append(z3.Implies(before == self.enc.num(b),
                                       z3.And([now != self.enc.num(a) for a in smaller])))
