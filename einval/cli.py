@@ -195,7 +195,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     properties = _select(args.property, catalog.property_, catalog.properties)
     scenarios = _scenarios(args)
     results = runner.run(designs, scenarios, properties, args.engine, runner.Progress(),
-                         args.why, args.timeout)
+                         args.why, args.timeout, clarify=True)
     from .render import choose, traces
 
     results = choose.clarify(results)
@@ -229,7 +229,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     properties = catalog.properties()
     scenarios = _scenarios(args)
     results = runner.run(designs, scenarios, properties, args.engine, runner.Progress(),
-                         args.why, args.timeout)
+                         args.why, args.timeout, clarify=True)
     names = [s.name for s in scenarios]
     churn = _churn_columns(args.kernel, designs) if args.kernel else None
     from .render import choose, traces

@@ -42,6 +42,7 @@ class Summary:
     transitions: int
     engine: str
     proof: str
+    clarified: bool
 
 
 def workers(jobs: int) -> int:
@@ -59,7 +60,8 @@ def _summarise(result: Result) -> Summary:
     return Summary(result.property, v.kind, v.detail, v.depth, list(v.assumptions),
                    [s.action for s in trace.steps] if trace is not None else None,
                    trace.failed.label if trace is not None and trace.failed else None,
-                   result.states, result.transitions, result.engine, result.proof)
+                   result.states, result.transitions, result.engine, result.proof,
+                   result.clarified)
 
 
 def _work(index: int) -> list[Summary]:
@@ -79,7 +81,7 @@ def _restore(model, summary: Summary) -> Result:
     verdict = Verdict(summary.kind, summary.detail, trace, summary.depth,
                       summary.assumptions)
     return Result(summary.property, verdict, summary.states, summary.transitions,
-                  summary.engine, proof=summary.proof)
+                  summary.engine, proof=summary.proof, clarified=summary.clarified)
 
 
 def run(jobs: Sequence[tuple], properties: Sequence, check: Callable,

@@ -144,6 +144,16 @@ def engine_for(name: str, why: bool = False) -> Callable[..., list[Result]]:
     return check_z3
 
 
+def _clarifying(check: Callable[..., list[Result]]) -> Callable[..., list[Result]]:
+    """``check``, its counterexamples then made the clearest of their length."""
+    from .render import choose
+
+    def clarified(model, *args, **kwargs) -> list[Result]:
+        return choose.clarify(check(model, *args, **kwargs))
+
+    return clarified
+
+
 def _ticking(show: Callable[[int, int], None], deadline: Deadline
              ) -> Callable[[int, int], None]:
     """A progress callback that also stops the check once time is up."""
@@ -156,14 +166,18 @@ def _ticking(show: Callable[[int, int], None], deadline: Deadline
 def run(designs: Sequence[type[Design]], scenarios: Sequence[Scenario],
         properties: Sequence[type[Property]], engine: str = "explicit",
         progress: Progress | None = None, why: bool = False,
-        timeout: float | None = None) -> list[Result]:
+        timeout: float | None = None, clarify: bool = False) -> list[Result]:
     """Every property of every design in every scenario, in catalogue order.
 
     ``why``: name the design assumptions each Z3 proof needed.
     ``timeout``: seconds for the whole run; the checks it cuts short, and
     those it leaves unstarted, are unknown.
+    ``clarify``: each counterexample the clearest of its length
+    (``render.choose.clarify``), chosen in the job, on both cores.
     """
     check = engine_for(engine, why)
+    if clarify:
+        check = _clarifying(check)
     deadline = check_timeout(timeout)
     progress = progress or Progress(enabled=False)
     results: list[Result] = []

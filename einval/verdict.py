@@ -130,3 +130,4 @@ class Result:
     design: str = ""
     scenario: str = ""
     proof: str = ""  # with --engine both: the Z3 engine's verdict, e.g. "proved by 3-induction"
+    clarified: bool = False  # its trace is already the clearest (``render.choose``)

@@ -80,7 +80,8 @@ def clarify(results: Sequence[Result], limit: int = CLARIFY_LIMIT) -> list[Resul
     out = []
     for r in results:
         trace = r.verdict.trace
-        if trace is None or r.verdict.kind != "violated" or r.states > limit:
+        if (trace is None or r.verdict.kind != "violated" or r.states > limit
+                or r.clarified):
             out.append(r)
             continue
         space = spaces.of(trace.model)
@@ -89,11 +90,12 @@ def clarify(results: Sequence[Result], limit: int = CLARIFY_LIMIT) -> list[Resul
             if not space.complete:
                 out.append(r)
                 continue
+            where = f"{r.design} in {r.scenario}" if r.design else trace.model.name
             raise EngineDisagreement(
-                f"{r.design} in {r.scenario}: {r.property}: the engine's shortest "
+                f"{where}: {r.property}: the engine's shortest "
                 f"counterexample has {len(trace.steps)} steps, the explored graph's "
                 f"{len(better.steps) if better else 'none'}")
-        out.append(replace(r, verdict=replace(r.verdict, trace=better)))
+        out.append(replace(r, verdict=replace(r.verdict, trace=better), clarified=True))
     return out
 
 

@@ -31,7 +31,7 @@ import z3
 from ..deadline import Deadline, TimeLimit
 from ..lang import BOOL, Expr, to_python
 from ..model import Model
-from .compile import conj, neg
+from .compile import conj, equal, neg
 from .system import System
 
 LIMIT = 20000  # states; beyond, no candidate (the term would be too large)
@@ -154,9 +154,9 @@ class Diagram:
             v = self.system.model.variables[i]
             x = self.system.state(0)[i]
             if v.sort == BOOL:
-                found = x if value else z3.Not(x)
+                found = x if value else neg(x)
             elif 0 <= value < v.domain.size:
-                found = x == self.system.value(i, value)
+                found = equal(x, self.system.value(i, value))
             else:
                 found = z3.BoolVal(False, self.ctx)
             self._equal[i, value] = found
