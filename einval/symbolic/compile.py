@@ -151,50 +151,102 @@ def compile_expr(expr: Expr, env: Sequence[z3.ExprRef], enc: Encoding,
 # the term; every argument here is already a term of the right sort, so
 # these call the C API directly and wrap the result once.
 
+# Further, the terms are made through the library's own entry points and
+# wrapped without the checks of ``z3.z3core``'s functions (an error code
+# read after every call) and of ``AstRef.__init__``: the engine makes a
+# few hundred thousand terms per catalogue, and the Python side of each
+# cost more than Z3's.  The arguments are well-sorted by construction
+# (``lang`` type-checks every tree), so no call here can fail.
+def _raw(checked):
+    """The library's entry point behind one of ``z3.z3core``'s checked
+    functions (the checked function itself, if this z3 keeps it elsewhere:
+    the same calls, only slower)."""
+    elementaries = (checked.__defaults__ or (None,))[-1]
+    return getattr(elementaries, "f", checked)
+
+
+_MK_AND, _MK_OR, _MK_NOT = _raw(z3.Z3_mk_and), _raw(z3.Z3_mk_or), _raw(z3.Z3_mk_not)
+_MK_IMPLIES, _MK_EQ, _MK_ITE = _raw(z3.Z3_mk_implies), _raw(z3.Z3_mk_eq), _raw(z3.Z3_mk_ite)
+_INC_REF, _DEC_REF = _raw(z3.Z3_inc_ref), _raw(z3.Z3_dec_ref)
+
+
+class _Owned:
+    """A wrapper's reference, given back without the checked call."""
+
+    def __del__(self) -> None:
+        if self.ast is not None:
+            try:
+                _DEC_REF(self.ctx.ctx, self.ast)
+            except (AttributeError, TypeError):  # pragma: no cover - at exit
+                pass
+            self.ast = None
+
+
+class _Bool(_Owned, z3.BoolRef):
+    pass
+
+
+class _BitVec(_Owned, z3.BitVecRef):
+    pass
+
+
+class _Arith(_Owned, z3.ArithRef):
+    pass
+
+
+def _made(cls: type, ast, ctx: z3.Context):
+    """``ast`` (just made) wrapped in ``cls``, holding a reference."""
+    term = object.__new__(cls)
+    term.ast = ast
+    term.ctx = ctx
+    _INC_REF(ctx.ctx, ast)
+    return term
+
+
 def _array(terms: Sequence[z3.ExprRef]):
-    return (z3.Ast * len(terms))(*[t.as_ast() for t in terms])
+    return (z3.Ast * len(terms))(*[t.ast for t in terms])
 
 
 def conj(terms: Sequence[z3.ExprRef], ctx: z3.Context | None = None) -> z3.BoolRef:
     """``And(terms)`` (true when empty)."""
     ctx = ctx or (terms[0].ctx if terms else z3.main_ctx())
-    return z3.BoolRef(z3.Z3_mk_and(ctx.ref(), len(terms), _array(terms)), ctx)
+    return _made(_Bool, _MK_AND(ctx.ctx, len(terms), _array(terms)), ctx)
 
 
 def disj(terms: Sequence[z3.ExprRef], ctx: z3.Context | None = None) -> z3.BoolRef:
     """``Or(terms)`` (false when empty)."""
     ctx = ctx or (terms[0].ctx if terms else z3.main_ctx())
-    return z3.BoolRef(z3.Z3_mk_or(ctx.ref(), len(terms), _array(terms)), ctx)
+    return _made(_Bool, _MK_OR(ctx.ctx, len(terms), _array(terms)), ctx)
 
 
 def neg(a: z3.ExprRef) -> z3.BoolRef:
-    return z3.BoolRef(z3.Z3_mk_not(a.ctx.ref(), a.as_ast()), a.ctx)
+    return _made(_Bool, _MK_NOT(a.ctx.ctx, a.ast), a.ctx)
 
 
 def implies(a: z3.ExprRef, b: z3.ExprRef) -> z3.BoolRef:
-    return z3.BoolRef(z3.Z3_mk_implies(a.ctx.ref(), a.as_ast(), b.as_ast()), a.ctx)
+    return _made(_Bool, _MK_IMPLIES(a.ctx.ctx, a.ast, b.ast), a.ctx)
 
 
 def equal(a: z3.ExprRef, b: z3.ExprRef) -> z3.BoolRef:
-    return z3.BoolRef(z3.Z3_mk_eq(a.ctx.ref(), a.as_ast(), b.as_ast()), a.ctx)
+    return _made(_Bool, _MK_EQ(a.ctx.ctx, a.ast, b.ast), a.ctx)
 
 
 def ite(c: z3.ExprRef, a: z3.ExprRef, b: z3.ExprRef) -> z3.ExprRef:
     """``If(c, a, b)``, wrapped in the class of ``a`` (Bool or number)."""
-    ast = z3.Z3_mk_ite(c.ctx.ref(), c.as_ast(), a.as_ast(), b.as_ast())
-    return _like(a)(ast, c.ctx)
+    return _made(_like(a), _MK_ITE(c.ctx.ctx, c.ast, a.ast, b.ast), c.ctx)
 
 
 def _like(a: z3.ExprRef) -> type:
     if isinstance(a, z3.BoolRef):
-        return z3.BoolRef
-    return z3.BitVecRef if isinstance(a, z3.BitVecRef) else z3.ArithRef
+        return _Bool
+    return _BitVec if isinstance(a, z3.BitVecRef) else _Arith
 
 
 # Comparisons and arithmetic: bit-vectors are signed, as Python's
 # operators on z3 bit-vectors are (<, +, -).
-_BV = {"lt": z3.Z3_mk_bvslt, "le": z3.Z3_mk_bvsle, "gt": z3.Z3_mk_bvsgt,
-       "ge": z3.Z3_mk_bvsge, "add": z3.Z3_mk_bvadd, "sub": z3.Z3_mk_bvsub}
+_BV = {"lt": _raw(z3.Z3_mk_bvslt), "le": _raw(z3.Z3_mk_bvsle),
+       "gt": _raw(z3.Z3_mk_bvsgt), "ge": _raw(z3.Z3_mk_bvsge),
+       "add": _raw(z3.Z3_mk_bvadd), "sub": _raw(z3.Z3_mk_bvsub)}
 _INT = {"lt": z3.Z3_mk_lt, "le": z3.Z3_mk_le, "gt": z3.Z3_mk_gt, "ge": z3.Z3_mk_ge}
 
 
@@ -218,8 +270,8 @@ def apply(op: str, a: list[z3.ExprRef]) -> z3.ExprRef:
         make = _BV.get(op)
         if make is None:
             raise ValueError(f"unknown operator {op!r}")
-        ast = make(ctx.ref(), x.as_ast(), y.as_ast())
-        return (z3.BitVecRef if op in ("add", "sub") else z3.BoolRef)(ast, ctx)
+        return _made(_BitVec if op in ("add", "sub") else _Bool,
+                     make(ctx.ctx, x.ast, y.ast), ctx)
     if op in ("add", "sub"):
         make = z3.Z3_mk_add if op == "add" else z3.Z3_mk_sub
         return z3.ArithRef(make(ctx.ref(), 2, _array([x, y])), ctx)

@@ -23,7 +23,7 @@ states the enumeration stops and nothing is offered.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import z3
@@ -31,7 +31,7 @@ import z3
 from ..deadline import Deadline, TimeLimit
 from ..lang import BOOL, Expr, to_python
 from ..model import Model
-from .compile import conj, equal, neg
+from .compile import conj, disj, equal, neg
 from .system import System
 
 LIMIT = 20000  # states; beyond, no candidate (the term would be too large)
@@ -122,14 +122,6 @@ def explore(model: Model, limit: int = LIMIT) -> Enumeration | None:
     return Enumeration(seen, parents)
 
 
-def _join(make, terms: Sequence[z3.ExprRef], ctx: z3.Context) -> z3.BoolRef:
-    """``And``/``Or`` of many terms in one call into Z3: the Python
-    wrappers check every argument's sort and context, which is most of
-    the cost for terms of thousands of arguments."""
-    array = (z3.Ast * len(terms))(*[t.as_ast() for t in terms])
-    return z3.BoolRef(make(ctx.ref(), len(terms), array), ctx)
-
-
 class Diagram:
     """Terms over state 0 that follow a set of states as a decision
     diagram over the variables that vary in it: equal suffixes are one
@@ -188,14 +180,14 @@ class Diagram:
 
         def node(i: int, children: list[tuple[int, z3.ExprRef]]) -> z3.ExprRef:
             arms = [self.equal(i, v) if c is true else
-                    _join(z3.Z3_mk_and, [self.equal(i, v), c], self.ctx)
+                    conj([self.equal(i, v), c], self.ctx)
                     for v, c in children]
-            return arms[0] if len(arms) == 1 else _join(z3.Z3_mk_or, arms, self.ctx)
+            return arms[0] if len(arms) == 1 else disj(arms, self.ctx)
 
         first = next(iter(self.states))
         ands = [self.equal(i, first[i]) for i in self.fixed]
         ands.append(self._build(lambda _: true, node) if self.order else true)
-        return _join(z3.Z3_mk_and, ands, self.ctx)
+        return conj(ands, self.ctx)
 
 
 class Prover:
@@ -296,7 +288,7 @@ class Reached:
         if not all(frontier.values()):
             return False  # an empty level: no breadth-first enumeration
         exact = [Diagram(self.system, frontier[j]).member() for j in range(steps)]
-        within = [_join(z3.Z3_mk_or, exact[:j + 1], exact[0].ctx) for j in range(steps)]
+        within = [disj(exact[:j + 1], exact[0].ctx) for j in range(steps)]
         leaving = [z3.And(exact[j - 1], z3.Not(self.system.shift(within[j], 1)))
                    for j in range(1, steps)]
         start = self.prover.unsat(conj([*self.system.initial(0), neg(exact[0])]))
