@@ -403,7 +403,8 @@ class Search:
         if k > 0 and self.trusting(k):
             return
         by_goal = {t.goal: t for t in self.open()}
-        names = ([] if self.closure_proved else ["closure"]) + list(by_goal)
+        names = ([] if self.closure_proved else ["closure"]) + [
+            name for name, t in by_goal.items() if not (k == 0 and self._fails_in_reached(t))]
         for group in self.groups(names):
             while group:  # drop the goals a counterexample to induction breaks
                 answer = self.unrolling.inductive(group, k, self.lemmas(group))
@@ -418,6 +419,14 @@ class Search:
                 t = by_goal[name]
                 t.proof = f"proved by {k}-induction" if k else "proved by invariant"
                 self._record(t, answer)
+
+    def _fails_in_reached(self, t: Track) -> bool:
+        """Whether the enumeration has a state where ``t`` fails: then its
+        reached states prove nothing of it (it is left out of 0-induction,
+        which would only find that state again; the base case, or the
+        enumeration's run, ``_certify``, shows the failure)."""
+        return self.found is not None and "reached" in self.fact_goals and (
+            self.found.first(Not(And(c.expr for c in t.check.always))) is not None)
 
     def _vacuity(self, k: int) -> None:
         """Prove unreachable the witnesses of proved checks not reached yet
