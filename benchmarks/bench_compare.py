@@ -31,11 +31,15 @@ def main() -> None:
     whole = best_of(args.repeat, lambda: subprocess.run(
         [sys.executable, "-m", "einval.cli", "compare"], check=True,
         capture_output=True))
+    both = best_of(args.repeat, lambda: subprocess.run(
+        [sys.executable, "-m", "einval.cli", "compare", "--engine", "both"], check=True,
+        capture_output=True))
     print(f"catalogue: {len(designs)} designs x {len(scens)} scenarios x "
           f"{len(props)} properties, {states} states")
     print(f"compare (in process, explicit): {compare:.3f} s")
     print(f"einval --version (start-up):    {startup:.3f} s")
     print(f"einval compare (whole command): {whole:.3f} s")
+    print(f"einval compare --engine both:   {both:.3f} s")
 
 
 if __name__ == "__main__":

@@ -59,7 +59,7 @@ SELECTIONS: dict[str, tuple[list[str], list[str]]] = {
         "tests/test_mutants_search.py", "tests/test_lang.py", "tests/test_search.py"]),
     "einval.symbolic": (["einval/symbolic/*"], [
         "tests/test_mutants_symbolic.py", "tests/test_trust.py",
-        "tests/test_symbolic_reached.py",
+        "tests/test_symbolic_reached.py", "tests/test_symbolic_certify.py",
         *(f"tests/test_symbolic.py::{t}" for t in (
             "test_decoded_trace_replays_and_fails", "test_bounded_search_is_never_holds",
             "test_spacer_proves_what_k_induction_leaves",

@@ -9,6 +9,13 @@ reachable; holds only when proved for runs of any length *and* the
 witness is reachable; unknown otherwise, saying why.  A counterexample is
 decoded to action numbers and replayed through the explicit semantics
 (``Trace.replay``) before it is returned.
+
+Before any of that, at depth 0, the engine's own enumeration of the
+reached states is offered to Z3 (``reached.py``).  Proved inductive, it
+proves by 0-induction what holds; with its levels proved, each violation
+is settled from the enumeration's run to it (``_certify``).  On the
+catalogue shipped in December 2026 that decides every check at depth 0;
+the loop goes on only for what a proposal did not settle.
 """
 
 from __future__ import annotations

@@ -19,6 +19,14 @@ thousands of terms and a hard query each round.
 This is Houdini with the strongest candidate there is (Daikon-style
 filtering taken to the end): the state set itself.  Beyond ``LIMIT``
 states the enumeration stops and nothing is offered.
+
+The enumeration proposes more, which Z3 checks the same way: its
+breadth-first levels (``Reached.levelled``: no step from level ``j``
+goes beyond ``j + 1``, so a property holding on the levels below ``d``
+holds for the first ``d`` steps of every run), and the run by which it
+first reached each state (``Reached.run``, confirmed by ``runs.py``).
+Together they settle a shortest counterexample without unrolling
+(``Search._certify``).
 """
 
 from __future__ import annotations
