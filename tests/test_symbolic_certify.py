@@ -129,3 +129,28 @@ def test_the_true_proposal_settles_the_same_model_at_depth_zero():
                                    progress=lambda n, depth: depths.append(depth))
     assert kinds(results) == [("violated", 4), ("violated", 6)]
     assert depths == [0]
+
+
+def test_terms_alive_at_exit_do_not_crash_the_interpreter():
+    """The engine's own term wrappers give their reference back without
+    the checked call.  Terms in a reference cycle are collected at exit
+    after the context may be gone; giving a reference back into a deleted
+    context crashed the process (exit -11) after its output was printed."""
+    import subprocess
+    import sys
+
+    code = ("import z3\n"
+            "from einval.symbolic.compile import conj, equal, neg\n"
+            "class Holder:\n"
+            "    pass\n"
+            "x = z3.BitVec('x', 4)\n"
+            "h = Holder()\n"
+            "h.me = h\n"
+            "h.terms = [conj([equal(x, z3.BitVecVal(i, 4)), neg(equal(x, x))])\n"
+            "           for i in range(50)]\n"
+            "h.solver = z3.SolverFor('QF_BV')\n"
+            "h.solver.add(h.terms[3])\n"
+            "print(h.solver.check())\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)
+    assert (done.returncode, done.stdout.strip()) == (0, "unsat")

@@ -174,11 +174,11 @@ class _Owned:
     """A wrapper's reference, given back without the checked call."""
 
     def __del__(self) -> None:
-        if self.ast is not None:
-            try:
-                _DEC_REF(self.ctx.ctx, self.ast)
-            except (AttributeError, TypeError):  # pragma: no cover - at exit
-                pass
+        # As ``AstRef.__del__``: not once the context is gone (at exit,
+        # the context may be deleted before the terms that point into it).
+        ctx = getattr(self.ctx, "ctx", None)
+        if ctx is not None and self.ast is not None and _DEC_REF is not None:
+            _DEC_REF(ctx, self.ast)
             self.ast = None
 
 
