@@ -254,6 +254,7 @@ class Reached:
     diagram: Diagram
     prover: Prover
     within: list[z3.BoolRef] = field(default_factory=list)  # proved: ``levelled``
+    nearest_found: dict[str, State | None] = field(default_factory=dict)  # ``nearest``
 
     def first(self, expr: Expr) -> int | None:
         """The fewest steps to a state where ``expr`` holds, as the
@@ -263,9 +264,14 @@ class Reached:
         return None if state is None else self.levels[state]
 
     def nearest(self, expr: Expr) -> State | None:
-        """The first state found where ``expr`` holds (None: nowhere)."""
-        test = eval(f"lambda s: {to_python(expr)}")  # noqa: S307 - our own source
-        return next((state for state in self.levels if test(state)), None)
+        """The first state found where ``expr`` holds (None: nowhere);
+        each expression's answer is kept (the engine asks twice)."""
+        source = to_python(expr)
+        if source not in self.nearest_found:
+            test = eval(f"lambda s: {source}")  # noqa: S307 - our own source
+            self.nearest_found[source] = next(
+                (state for state in self.levels if test(state)), None)
+        return self.nearest_found[source]
 
     def run(self, expr: Expr) -> tuple[list[State], list[int]] | None:
         """A shortest run to a state where ``expr`` holds, as the
