@@ -336,7 +336,7 @@ class Search:
 
     @property
     def runs(self) -> Runs:
-        """The solver that confirms proposed runs, made when first needed."""
+        """What confirms proposed runs (``runs.Runs``), made when first needed."""
         if self._runs is None:
             self._runs = Runs(self.system, self.unrolling.term)
         return self._runs
