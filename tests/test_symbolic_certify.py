@@ -65,6 +65,10 @@ def test_levels_are_proved_only_when_true():
     system = System(model, Encoding.for_model(model))
     found = reached.prove(system)
     assert found is not None and found.depth == 6
+    x, y = model.variables[0], model.variables[1]
+    from einval.lang import Var
+    assert found.first(And(Var(x.index, x.sort) == 3, Var(y.index, y.sort) == 1)) == 4
+    assert found.first(Var(x.index, x.sort) == 4) is None  # outside the domain
     assert found.levelled(found.depth + 1)
     lie = dict(found.levels)
     assert lie[(2, 2)] == 4
