@@ -18,6 +18,20 @@ def verdict(design: str, scenario: str, prop: str) -> Result:
     return check(design, scenario, prop)[0]
 
 
+def model_of(scenario: str, design: str):
+    """The ground model of one catalogue design in one catalogue scenario,
+    with every property."""
+    return world.build(catalog.scenario(scenario), catalog.design(design),
+                       catalog.properties())[0]
+
+
+def kinds(results) -> list[tuple[str, int]]:
+    """Each result's verdict kind, with its depth when violated: what two
+    engines must agree on."""
+    return [(r.verdict.kind, r.verdict.depth if r.verdict.kind == "violated" else 0)
+            for r in results]
+
+
 def scenario_from(text: str, name: str = "test"):
     return parse(text, f"{name}.toml", name)
 

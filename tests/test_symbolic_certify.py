@@ -11,8 +11,9 @@ certificate must be refused, never believed.
 from __future__ import annotations
 
 import pytest
+from helpers import kinds, model_of
 
-from einval import catalog, explicit, symbolic, world
+from einval import explicit, symbolic
 from einval.lang import And, Not
 from einval.model import Check, Condition, Domain, ModelBuilder
 from einval.symbolic import reached
@@ -20,16 +21,6 @@ from einval.symbolic.compile import Encoding
 from einval.symbolic.runs import Runs
 from einval.symbolic.system import System
 from einval.symbolic.unroll import Unrolling
-
-
-def build(scenario: str, design: str):
-    return world.build(catalog.scenario(scenario), catalog.design(design),
-                       catalog.properties())[0]
-
-
-def kinds(results) -> list[tuple[str, int]]:
-    return [(r.verdict.kind, r.verdict.depth if r.verdict.kind == "violated" else 0)
-            for r in results]
 
 
 def two_counters():
@@ -52,7 +43,7 @@ def two_counters():
 def test_a_violation_and_a_witness_are_settled_at_depth_zero():
     """The catalogue's violations need no base-case query: the certificate
     gives the shortest run (the explicit engine's length)."""
-    model = build("two-threads", "fd-log")
+    model = model_of("two-threads", "fd-log")
     seen: list[int] = []
     results = symbolic.check_model(model, progress=lambda n, depth: seen.append(depth))
     assert seen == [0]

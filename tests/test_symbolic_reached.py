@@ -3,31 +3,22 @@
 from __future__ import annotations
 
 import pytest
+from helpers import kinds, model_of
 
-from einval import catalog, explicit, symbolic, world
+from einval import explicit, symbolic
 from einval.symbolic import reached
 from einval.symbolic.compile import Encoding
 from einval.symbolic.system import System
 
 
-def build(scenario: str, design: str):
-    return world.build(catalog.scenario(scenario), catalog.design(design),
-                       catalog.properties())[0]
-
-
-def kinds(results) -> list[tuple[str, int]]:
-    return [(r.verdict.kind, r.verdict.depth if r.verdict.kind == "violated" else 0)
-            for r in results]
-
-
 def test_holding_properties_are_proved_by_the_invariant():
-    results = symbolic.check_model(build("signal-handler", "stateful-get"))
+    results = symbolic.check_model(model_of("signal-handler", "stateful-get"))
     held = [r for r in results if r.verdict.kind == "holds"]
     assert held and all(r.verdict.detail == "proved by invariant" for r in held)
 
 
 def test_enumeration_is_exhaustive_and_bounded():
-    model = build("go-unpinned", "stateful-get")
+    model = model_of("go-unpinned", "stateful-get")
     states = reached.reachable(model)
     assert states is not None and model.initial_state() in states
     assert reached.reachable(model, limit=len(states) - 1) is None
@@ -38,7 +29,7 @@ def test_a_wrong_enumeration_changes_no_verdict(monkeypatch, change):
     """A candidate missing a reachable state is refused by Z3 (the engine
     goes on with k-induction and Houdini); one with an unreachable state
     added is weaker, and the verdicts stay the explicit engine's."""
-    model = build("signal-handler", "per-cpu")
+    model = model_of("signal-handler", "per-cpu")
     true_states = reached.reachable(model)
     assert true_states is not None
     init = model.initial_state()
@@ -95,7 +86,7 @@ def test_the_diagram_holds_in_exactly_the_reached_states(scenario, design):
     back to Houdini with the same verdicts)."""
     import z3
 
-    model = build(scenario, design)
+    model = model_of(scenario, design)
     system = System(model, Encoding.for_model(model))
     states = reached.levels(model)
     assert states is not None
