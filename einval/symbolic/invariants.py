@@ -20,10 +20,11 @@ from collections.abc import Sequence
 
 import z3
 
-from ..deadline import Deadline, TimeLimit
+from ..deadline import Deadline
 from ..lang import to_python, variables_of
 from ..model import Model
 from .system import System
+from .unroll import check
 
 Condition = tuple[tuple[int, int], ...]  # variable = value, for each pair
 Fact = tuple[Condition, int, int]  # (condition, i, v): "condition -> x_i != v"
@@ -194,16 +195,7 @@ def houdini(system: System, deadline: Deadline | None = None, pairs: bool = True
             break
         some = z3.Bool(f"broken{rounds}")
         solver.add(z3.Implies(some, system.shift(z3.Or([broken[f] for f in alive]), 1)))
-        deadline.check()
-        ms = deadline.milliseconds()
-        if ms is not None:
-            solver.set("timeout", ms)
-        answer = solver.check(some, *[assume[f] for f in alive], *pins)
-        if answer == z3.unknown:
-            if ms is not None:
-                raise TimeLimit(deadline.detail)
-            raise RuntimeError(f"z3 gave up: {solver.reason_unknown()}")
-        if answer != z3.sat:
+        if not check(solver, [some, *[assume[f] for f in alive], *pins], deadline):
             used = {pins[p] for p in solver.unsat_core() if p in pins}
             break
         model = solver.model()

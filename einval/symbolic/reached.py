@@ -36,11 +36,12 @@ from dataclasses import dataclass, field
 
 import z3
 
-from ..deadline import Deadline, TimeLimit
+from ..deadline import Deadline
 from ..lang import BOOL, Expr, to_python
 from ..model import Model
 from .compile import conj, disj, equal, neg
 from .system import System
+from .unroll import check
 
 LIMIT = 20000  # states; beyond, no candidate (the term would be too large)
 
@@ -215,19 +216,10 @@ class Prover:
 
     def unsat(self, query: z3.BoolRef) -> frozenset[int] | None:
         """The parameters used if ``query`` is unsatisfiable, else None."""
-        self.deadline.check()
         self.count += 1
         literal = z3.Bool(f"query{self.count}")
         self.solver.add(z3.Implies(literal, query))
-        ms = self.deadline.milliseconds()
-        if ms is not None:
-            self.solver.set("timeout", ms)
-        answer = self.solver.check(literal, *self.pins)
-        if answer == z3.unknown:
-            if ms is not None:
-                raise TimeLimit(self.deadline.detail)
-            raise RuntimeError(f"z3 gave up: {self.solver.reason_unknown()}")
-        if answer == z3.sat:
+        if check(self.solver, [literal, *self.pins], self.deadline):
             return None
         return frozenset(self.pins[p] for p in self.solver.unsat_core() if p in self.pins)
 

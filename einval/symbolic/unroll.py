@@ -34,6 +34,23 @@ class Answer:
     used: frozenset[str] = frozenset()  # goals whose literals the refutation used
 
 
+def check(solver: z3.Solver, assumptions: Sequence[z3.ExprRef], deadline: Deadline
+          ) -> bool:
+    """Whether ``solver`` is satisfiable under ``assumptions``, within the
+    run's time limit: the solver's timeout is the time left, and when it
+    gives up then, ``TimeLimit``; a give-up without a limit is Z3's failure."""
+    deadline.check()
+    ms = deadline.milliseconds()
+    if ms is not None:
+        solver.set("timeout", ms)
+    result = solver.check(*assumptions)
+    if result == z3.unknown:
+        if ms is not None:
+            raise TimeLimit(deadline.detail)
+        raise RuntimeError(f"z3 gave up: {solver.reason_unknown()}")
+    return result == z3.sat
+
+
 class Unrolling:
     """A path of ``depth + 1`` states in one solver, extended step by step.
 
@@ -135,17 +152,8 @@ class Unrolling:
     # -- queries -----------------------------------------------------------
     def query(self, assumptions: list[z3.ExprRef]) -> Answer:
         """One check under assumptions, within the run's time limit."""
-        self.deadline.check()
-        ms = self.deadline.milliseconds()
-        if ms is not None:
-            self.solver.set("timeout", ms)
-        result = self.solver.check(*assumptions, *self.pins)
-        if result == z3.sat:
+        if check(self.solver, [*assumptions, *self.pins], self.deadline):
             return Answer(True, self.solver.model())
-        if result == z3.unknown:
-            if ms is not None:  # the solver's timeout is the time left
-                raise TimeLimit(self.deadline.detail)
-            raise RuntimeError(f"z3 gave up: {self.solver.reason_unknown()}")
         core = self.solver.unsat_core()
         pins = frozenset(self.pins[c] for c in core if c in self.pins)
         used = frozenset(n for c in core for n in self._owner.get(c, ()))
