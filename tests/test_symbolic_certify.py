@@ -91,16 +91,24 @@ def test_a_run_is_confirmed_only_if_it_is_one():
     assert runs._value(x == system.value(0, 1), [(x, system.value(0, 2))]) is False
 
 
-@pytest.mark.parametrize("proposal", ["deeper", "broken"])
+@pytest.mark.parametrize("proposal", ["deepest", "one deeper", "broken"])
 def test_a_wrong_proposal_changes_no_verdict(monkeypatch, proposal):
-    """A run longer than the shortest (to a later failing state) fails the
-    "no shorter" query; a run that is no run fails confirmation: either
-    way the base case finds the shortest counterexample, as without the
+    """A run longer than the shortest (to the last failing state, or to
+    one a single level past the first: the "no shorter" query must cover
+    every level below the run's length, not one fewer) fails the "no
+    shorter" query; a run that is no run fails confirmation: either way
+    the base case finds the shortest counterexample, as without the
     certificate."""
-    if proposal == "deeper":
+    if proposal != "broken":
         def nearest(self, expr):
             test = eval(f"lambda s: {reached.to_python(expr)}")  # noqa: S307
-            return next((s for s in reversed(list(self.levels)) if test(s)), None)
+            failing = [s for s in self.levels if test(s)]
+            if not failing:
+                return None
+            if proposal == "deepest":
+                return failing[-1]
+            first = self.levels[failing[0]]
+            return next((s for s in failing if self.levels[s] == first + 1), failing[-1])
         monkeypatch.setattr(reached.Reached, "nearest", nearest)
     else:
         original = reached.Enumeration.run
