@@ -58,6 +58,10 @@ class Track:
     leaned: bool = False  # one of its refutations did use closure
     core: set[int] = field(default_factory=set)  # parameters the proof used
 
+    def failure(self) -> Expr:
+        """A state where the check fails: one of its conditions is false."""
+        return Not(And(c.expr for c in self.check.always))
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -296,7 +300,7 @@ class Search:
         if found is None or not self.closure_proved:
             return
         u = self.unrolling
-        runs = {t.goal: found.run(Not(And(c.expr for c in t.check.always)))
+        runs = {t.goal: found.run(t.failure())
                 for t in self.open()}
         runs = {goal: run for goal, run in runs.items()
                 if run is not None and len(run[1]) <= self.settings.bound}
@@ -433,7 +437,7 @@ class Search:
         which would only find that state again; the base case, or the
         enumeration's run, ``_certify``, shows the failure)."""
         return self.found is not None and "reached" in self.fact_goals and (
-            self.found.first(Not(And(c.expr for c in t.check.always))) is not None)
+            self.found.first(t.failure()) is not None)
 
     def _vacuity(self, k: int) -> None:
         """Prove unreachable the witnesses of proved checks not reached yet
