@@ -42,8 +42,9 @@ POR_DEFAULT = os.environ.get("EINVAL_POR", "") == "1"
 
 
 def compile_successors(model: Model) -> Successors:
-    """One Python function: state -> [(action number, next state), ...]."""
-    return _compile.compile_successors(model)
+    """One Python function: state -> [(action number, next state), ...],
+    compiled once per model (``search.compile.successors_of``)."""
+    return _compile.successors_of(model)
 
 
 def compile_condition(condition: Condition) -> Callable[[State], bool]:

@@ -160,6 +160,10 @@ class Model:
     max_states: int | None = None
     max_depth: int | None = None
     settled: list[Settle] = field(default_factory=list)
+    # What is compiled from this model once, for every reader of it (the
+    # engines, the trace chooser): see ``search.compile.once``.  Not a
+    # field of a copy: ``replace(model, ...)`` starts with none.
+    compiled: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def initial_state(self) -> tuple[int, ...]:
         return tuple(v.init for v in self.variables)

@@ -23,9 +23,9 @@ tuples otherwise; the compiled code reads ``s[i]`` either way.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from typing import Union
+from typing import Any, Union
 
 from ..lang import Const, Expr, to_python, variables_of
 from ..model import Condition, Model
@@ -115,6 +115,29 @@ def _emit(filed: list[_Filed], packed: bool, width: int, indent: str) -> list[st
             lines.append(f"{indent}if {to_python(item.guard)}:")
             lines += [indent + "    " + line for line in body]
     return lines
+
+
+def once(model: Model, key: Hashable, make: Callable[[], Any]) -> Any:
+    """``make()``, made once per model and ``key`` (``Model.compiled``):
+    both engines and the trace chooser read the same model, and compiling
+    its source is a tenth of a catalogue run."""
+    found = model.compiled.get(key)
+    if found is None:
+        found = model.compiled[key] = make()
+    return found
+
+
+def successors_of(model: Model) -> Successors:
+    """``compile_successors(model)``, compiled once per model."""
+    return once(model, "successors", lambda: compile_successors(model))
+
+
+def condition_of(model: Model, condition: Condition) -> Callable[[State], bool]:
+    """A condition of ``model`` (its checks' conditions and witnesses, or a
+    settle's trigger) as a state predicate, the run's parameters folded in,
+    compiled once per model."""
+    return once(model, ("condition", id(condition)),
+                lambda: compile_condition(condition, frozen_values(model)))
 
 
 def compile_successors(model: Model) -> Successors:

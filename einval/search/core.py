@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from ..lang import Not, Or, evaluate, to_python
 from ..model import Check, Model
 from ..verdict import Trace
-from .compile import State, Successors, compile_condition, frozen_values, pack
+from .compile import State, Successors, condition_of, frozen_values, pack
 from .fold import fold
 
 Progress = Callable[[int, int], None]
@@ -331,8 +331,7 @@ def first_violation(ex: Exploration, check: Check) -> tuple[int, int] | None:
     if check.name in ex.violations:
         index = ex.violations[check.name]
         return index, _failing(ex, check, ex.states[index])
-    frozen = frozen_values(ex.model)
-    conditions = [compile_condition(c, frozen) for c in check.always]
+    conditions = [condition_of(ex.model, c) for c in check.always]
     for index, state in enumerate(ex.states):
         for number, holds in enumerate(conditions):
             if not holds(state):
@@ -341,9 +340,8 @@ def first_violation(ex: Exploration, check: Check) -> tuple[int, int] | None:
 
 
 def _failing(ex: Exploration, check: Check, state: State) -> int:
-    frozen = frozen_values(ex.model)
     for number, c in enumerate(check.always):
-        if not compile_condition(c, frozen)(state):
+        if not condition_of(ex.model, c)(state):
             return number
     raise AssertionError(f"{check.name}: state {state!r} violates no condition")
 
@@ -352,7 +350,7 @@ def witnessed(ex: Exploration, check: Check) -> bool:
     """Some stored state satisfies the check's witness."""
     if check.name in ex.witnessed:
         return True
-    test = compile_condition(check.witness, frozen_values(ex.model))
+    test = condition_of(ex.model, check.witness)
     return any(test(state) for state in ex.states)
 
 

@@ -147,17 +147,30 @@ def _renaming(model: Model, swap: dict[str, str]) -> Renaming:
 
 
 class _Renamer:
-    """Renames expression trees by one ``Renaming`` (see the module doc)."""
+    """Keys of expression trees renamed by one ``Renaming`` (see the module
+    doc), without building the renamed trees.
+
+    Models share subtrees between actions and checks (a program counter's
+    test, a slot's read), so each (subtree, value map) is keyed once: the
+    verification of a candidate is linear in the distinct subtrees."""
 
     def __init__(self, model: Model, renaming: Renaming):
         self.model = model
         self.r = renaming
+        self._types: dict[int, Any] = {}
+        self._keys: dict[tuple[int, int], str] = {}
 
     def _map(self, index: int):
         m = self.r.maps[index]
         return _ID if m is None else m
 
     def vtype(self, e: Expr):
+        found = self._types.get(id(e))
+        if found is None:
+            found = self._types[id(e)] = self._vtype(e)
+        return found
+
+    def _vtype(self, e: Expr):
         if isinstance(e, Var):
             return self._map(e.index)
         if isinstance(e, Const):
@@ -172,32 +185,41 @@ class _Renamer:
             return _ID
         return _ID  # booleans are never renamed
 
-    def rename(self, e: Expr, ctx=_ID) -> Expr:
+    def key(self, e: Expr, ctx=_ID) -> str:
+        """``key`` of ``e`` renamed, its constants read in ``ctx`` (the
+        value map of what they are compared with or assigned to)."""
+        memo = (id(e), id(ctx))  # ctx: _ID, _POLY or a map of the renaming
+        found = self._keys.get(memo)
+        if found is None:
+            found = self._keys[memo] = self._key(e, ctx)
+        return found
+
+    def _key(self, e: Expr, ctx) -> str:
         if isinstance(e, Var):
-            target = self.model.variables[self.r.perm[e.index]]
-            return Var(target.index, target.name, e.sort)
+            return f"v{self.model.variables[self.r.perm[e.index]].index}"
         if isinstance(e, Const):
             if isinstance(ctx, tuple):
                 if not 0 <= e.value < len(ctx):
                     raise Mismatch("constant outside the renamed domain")
-                return Const(ctx[e.value], e.sort)
-            return e
+                return f"c{ctx[e.value]}"
+            return f"c{e.value}"
         assert isinstance(e, Op)
         op, args = e.op, e.args
         if op in ("and", "or", "not"):
-            return Op(op, tuple(self.rename(a) for a in args))
-        if op in ("eq", "ne"):
+            parts = [self.key(a) for a in args]
+        elif op in ("eq", "ne"):
             t = _unify(self.vtype(args[0]), self.vtype(args[1]))
-            return Op(op, tuple(self.rename(a, t) for a in args))
-        if op in ("lt", "le", "gt", "ge", "add", "sub"):
+            parts = [self.key(a, t) for a in args]
+        elif op in ("lt", "le", "gt", "ge", "add", "sub"):
             t = _unify(self.vtype(args[0]), self.vtype(args[1]))
             if t not in (_ID, _POLY) or isinstance(ctx, tuple):
                 raise Mismatch(f"{op} on renamed values")
-            return Op(op, tuple(self.rename(a) for a in args))
-        assert op == "ite"
-        t = _unify(ctx, _unify(self.vtype(args[1]), self.vtype(args[2])))
-        return Op(op, (self.rename(args[0]), self.rename(args[1], t),
-                       self.rename(args[2], t)))
+            parts = [self.key(a) for a in args]
+        else:
+            assert op == "ite"
+            t = _unify(ctx, _unify(self.vtype(args[1]), self.vtype(args[2])))
+            parts = [self.key(args[0]), self.key(args[1], t), self.key(args[2], t)]
+        return _joined(op, parts)
 
 
 def _unify(a, b):
@@ -208,47 +230,62 @@ def _unify(a, b):
     raise Mismatch("values renamed two different ways meet")
 
 
-def key(e: Expr) -> str:
+def _joined(op: str, parts: list[str]) -> str:
+    if op in ("and", "or", "eq", "ne", "add"):
+        parts.sort()
+    return f"{op}({','.join(parts)})"
+
+
+def key(e: Expr, memo: dict[int, str] | None = None) -> str:
     """A text for ``e``, the same for trees that differ only in the order
-    of commutative operands."""
+    of commutative operands (``memo``: keys already made, by subtree)."""
+    if memo is not None:
+        found = memo.get(id(e))
+        if found is None:
+            found = memo[id(e)] = key(e, None) if not isinstance(e, Op) else \
+                _joined(e.op, [key(a, memo) for a in e.args])
+        return found
     if isinstance(e, Var):
         return f"v{e.index}"
     if isinstance(e, Const):
         return f"c{e.value}"
     assert isinstance(e, Op)
-    parts = [key(a) for a in e.args]
-    if e.op in ("and", "or", "eq", "ne", "add"):
-        parts.sort()
-    return f"{e.op}({','.join(parts)})"
+    return _joined(e.op, [key(a) for a in e.args])
 
 
-def _action_keys(model: Model, renamer: _Renamer | None) -> Counter:
+def _action_keys(model: Model, renamer: _Renamer | None,
+                 memo: dict[int, str] | None = None) -> Counter:
     keys: Counter = Counter()
     for action in model.actions:
         if renamer is None:
-            guard, updates = action.guard, list(action.updates)
+            guard = key(action.guard, memo)
+            updates = [(i, key(e, memo)) for i, e in action.updates]
         else:
-            guard = renamer.rename(action.guard)
-            updates = [(renamer.r.perm[i], renamer.rename(e, renamer._map(i)))
+            guard = renamer.key(action.guard)
+            updates = [(renamer.r.perm[i], renamer.key(e, renamer._map(i)))
                        for i, e in action.updates]
-        keys[key(guard), tuple(sorted((i, key(e)) for i, e in updates))] += 1
+        keys[guard, tuple(sorted(updates))] += 1
     return keys
 
 
-def verify(model: Model, renaming: Renaming, original: Counter | None = None) -> bool:
-    """``renaming`` maps the model onto itself (see the module doc)."""
+def verify(model: Model, renaming: Renaming, original: Counter | None = None,
+           memo: dict[int, str] | None = None) -> bool:
+    """``renaming`` maps the model onto itself (see the module doc);
+    ``original``: the model's own action keys, ``memo``: its subtrees'
+    keys, when already made."""
     init = list(model.initial_state())
     if renaming.apply(init) != init:
         return False
+    memo = {} if memo is None else memo
     renamer = _Renamer(model, renaming)
     try:
-        if _action_keys(model, renamer) != (original or _action_keys(model, None)):
+        if _action_keys(model, renamer) != (original or _action_keys(model, None, memo)):
             return False
         for check in model.checks:
-            mine = sorted(key(c.expr) for c in check.always)
-            theirs = sorted(key(renamer.rename(c.expr)) for c in check.always)
-            if mine != theirs or key(check.witness.expr) != key(
-                    renamer.rename(check.witness.expr)):
+            mine = sorted(key(c.expr, memo) for c in check.always)
+            theirs = sorted(renamer.key(c.expr) for c in check.always)
+            if mine != theirs or key(check.witness.expr, memo) != renamer.key(
+                    check.witness.expr):
                 return False
     except Mismatch:
         return False
@@ -259,14 +296,15 @@ def generators(model: Model) -> list[Renaming]:
     """The candidate swaps that are automorphisms of ``model``."""
     found = []
     original = None
+    memo: dict[int, str] = {}
     for swap in _candidates(model):
         try:
             renaming = _renaming(model, swap)
         except Mismatch:
             continue
         if original is None:
-            original = _action_keys(model, None)
-        if verify(model, renaming, original):
+            original = _action_keys(model, None, memo)
+        if verify(model, renaming, original, memo):
             found.append(renaming)
     return found
 

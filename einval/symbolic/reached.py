@@ -2,8 +2,9 @@
 
 The shipped models have a few thousand reachable states at most.  This
 engine enumerates them itself, breadth-first, with the model's guards and
-updates compiled to Python (``lang.to_python``: the same ``Expr`` trees,
-not the explicit engine's search, whose results are never read here), and
+updates compiled to Python (the explicit engine's successor function,
+compiled once per model from the same ``Expr`` trees; that engine's
+search and its results are never read here), and
 offers their disjunction, as a decision diagram, to Z3 as an invariant.  Z3 accepts it only if
 the initial state is among them and no step of *its own* transition
 relation leaves them: then it holds in every reachable state, for runs of
@@ -39,6 +40,7 @@ import z3
 from ..deadline import Deadline
 from ..lang import BOOL, Expr, to_python
 from ..model import Model
+from ..search.compile import packs_to_bytes, successors_of
 from .compile import conj, disj, equal, neg
 from .system import System
 from .unroll import check
@@ -109,11 +111,30 @@ def levels(model: Model, limit: int = LIMIT) -> dict[State, int] | None:
 
 
 def explore(model: Model, limit: int = LIMIT) -> Enumeration | None:
-    """The reachable states breadth-first, or None past ``limit``."""
-    step = moves(model)
-    init = model.initial_state()
+    """The reachable states breadth-first, or None past ``limit``.
+
+    The successors are the explicit search's compiled function (one
+    compile per model for both engines) when its states are bytes; an
+    update that leaves a byte's range stops it, and this engine's own
+    ``moves`` go on from the start (a proposal either way: Z3 checks it)."""
+    if packs_to_bytes(model):
+        try:
+            found = _breadth_first(successors_of(model), bytes(model.initial_state()),
+                                   limit)
+        except ValueError:  # a value out of a byte's range: not packable
+            found = None
+        else:
+            if found is None:
+                return None
+            return Enumeration({tuple(s): d for s, d in found.levels.items()},
+                               {tuple(s): (tuple(p), a)
+                                for s, (p, a) in found.parents.items()})
+    return _breadth_first(moves(model), model.initial_state(), limit)
+
+
+def _breadth_first(step, init, limit: int) -> Enumeration | None:
     seen = {init: 0}
-    parents: dict[State, tuple[State, int]] = {}
+    parents: dict = {}
     frontier = [init]
     depth = 0
     while frontier:
