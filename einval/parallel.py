@@ -4,10 +4,11 @@
 Workers are forked (they inherit the designs, scenarios and properties,
 so nothing of the catalogue is pickled), build their own model, run the
 engine and send back only plain data: each verdict with the action
-numbers of its trace.  The parent rebuilds the model when a job has a
-trace (cheap next to the search) and replays each trace through the model's own semantics, so a
-trace it prints is checked exactly as in a serial run, and results come
-back in job order: the output is the same bytes as a serial run's.
+numbers of its trace.  The parent rebuilds a job's model and replays a
+trace through the model's own semantics when a report first reads the
+trace (``_Deferred``), so a trace it prints is checked exactly as in a
+serial run, and results come back in job order: the output is the same
+bytes as a serial run's.
 
 Used only where fork exists and there is more than one job and one CPU;
 ``EINVAL_JOBS=1`` turns it off (``EINVAL_JOBS=N``: N workers).
@@ -70,14 +71,71 @@ def _work(index: int) -> list[Summary]:
     return [_summarise(r) for r in _CONTEXT["check"](model)]
 
 
-def _restore(model, summary: Summary) -> Result:
-    """The result again, its trace replayed on ``model`` (None: no trace)."""
+class _Job:
+    """One job's model in the parent, built when a trace is first read."""
+
+    def __init__(self, design, scenario, properties):
+        self.design, self.scenario, self.properties = design, scenario, properties
+        self._model = None
+
+    @property
+    def model(self):
+        if self._model is None:
+            self._model = world.build(self.scenario, self.design, self.properties)[0]
+        return self._model
+
+
+class _Deferred(Trace):
+    """A worker's trace, replayed on the parent's model of its job when a
+    report first reads more than its length: a compare table prints one
+    trace per violated cell, so most are never replayed, nor their models
+    built.  Every trace that is read is replayed, as in a serial run."""
+
+    def __init__(self, job: _Job, actions: list[int], check: str, failed: str | None):
+        self._job, self._actions = job, actions
+        self._check, self._failed_label = check, failed
+        self._replayed: Trace | None = None
+
+    def _trace(self) -> Trace:
+        if self._replayed is None:
+            model = self._job.model
+            trace = Trace.replay(model, self._actions)
+            if self._failed_label is not None:
+                trace.failed = next(c for c in model.check(self._check).always
+                                    if c.label == self._failed_label)
+            self._replayed = trace
+        return self._replayed
+
+    @property  # type: ignore[override]
+    def model(self):
+        return self._trace().model
+
+    @property  # type: ignore[override]
+    def initial(self):
+        return self._trace().initial
+
+    @property  # type: ignore[override]
+    def steps(self):
+        return self._trace().steps
+
+    @property  # type: ignore[override]
+    def failed(self):
+        return self._trace().failed
+
+    @failed.setter
+    def failed(self, condition) -> None:
+        self._trace().failed = condition
+
+    @property
+    def length(self) -> int:
+        return len(self._actions)
+
+
+def _restore(job: _Job, summary: Summary) -> Result:
+    """The result again, its trace (if any) to be replayed on ``job``'s model."""
     trace = None
     if summary.actions is not None:
-        trace = Trace.replay(model, summary.actions)
-        if summary.failed is not None:
-            check = model.check(summary.property)
-            trace.failed = next(c for c in check.always if c.label == summary.failed)
+        trace = _Deferred(job, summary.actions, summary.property, summary.failed)
     verdict = Verdict(summary.kind, summary.detail, trace, summary.depth,
                       summary.assumptions)
     return Result(summary.property, verdict, summary.states, summary.transitions,
@@ -95,9 +153,8 @@ def run(jobs: Sequence[tuple], properties: Sequence, check: Callable,
         with multiprocessing.get_context("fork").Pool(count) as pool:
             for number, summaries in enumerate(pool.imap(_work, range(len(jobs))), 1):
                 design, scenario = jobs[number - 1]
-                traced = any(s.actions is not None for s in summaries)
-                model = world.build(scenario, design, properties)[0] if traced else None
-                out.append([_restore(model, s) for s in summaries])
+                job = _Job(design, scenario, properties)
+                out.append([_restore(job, s) for s in summaries])
                 done(number, f"{design.name} in {scenario.name}")
     finally:
         _JOBS.clear()

@@ -287,9 +287,9 @@ class Note:
 def note_of(cell: Cell, design: str, prop: str) -> Note:
     bad = [r for r in cell.results if r.verdict.kind == cell.kind]
     if cell.kind == "violated":
-        best = min(bad, key=lambda r: len(r.verdict.trace.steps))
+        best = min(bad, key=lambda r: r.verdict.trace.length)
         others = [r.scenario for r in bad if r is not best]
-        details = [f"shortest counterexample: {len(best.verdict.trace.steps)} steps"]
+        details = [f"shortest counterexample: {best.verdict.trace.length} steps"]
         if others:
             details.append(f"also violated in: {', '.join(others)}")
         return Note(cell.note, f"{design} violates {prop} in {best.scenario}",

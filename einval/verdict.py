@@ -63,6 +63,12 @@ class Trace:
         return cls(model, initial, steps)
 
     @property
+    def length(self) -> int:
+        """How many steps (a trace from another process knows it before it
+        is replayed: ``parallel``)."""
+        return len(self.steps)
+
+    @property
     def final(self) -> tuple[int, ...]:
         return self.steps[-1].state if self.steps else self.initial
 

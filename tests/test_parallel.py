@@ -45,3 +45,34 @@ def test_worker_count(monkeypatch):
     monkeypatch.delenv("EINVAL_JOBS")
     assert parallel.workers(1) == 1
     assert parallel.workers(10) == min(2, os.cpu_count() or 1)
+
+
+def test_a_trace_from_a_worker_is_replayed_only_when_read(monkeypatch):
+    """The parent builds a job's model and replays a trace on first read:
+    its length is known before, and what is read is the serial trace."""
+    from einval import catalog, runner, world
+    from einval.verdict import Trace
+
+    design = catalog.design("stateful-get")
+    scenario = catalog.scenario("go-unpinned")
+    properties = [catalog.property_("attribution")]
+    check = runner.engine_for("explicit", False)
+    built: list[str] = []
+    build = world.build
+
+    def counting(*args, **kwargs):
+        built.append("model")
+        return build(*args, **kwargs)
+
+    [[result]] = parallel.run([(design, scenario)], properties, check, 2,
+                              lambda n, name: None)
+    serial = check(build(scenario, design, properties)[0])[0].verdict.trace
+    monkeypatch.setattr(world, "build", counting)
+    trace = result.verdict.trace
+    assert trace.length == len(serial.steps) > 0
+    assert built == []  # the length alone needs no model
+    assert [s.action for s in trace.steps] == [s.action for s in serial.steps]
+    assert [s.state for s in trace.steps] == [s.state for s in serial.steps]
+    assert trace.failed is not None and trace.failed.label == serial.failed.label
+    assert trace.initial == serial.initial and isinstance(trace, Trace)
+    assert built == ["model"]  # once, for everything read

@@ -105,3 +105,48 @@ def test_the_diagram_holds_in_exactly_the_reached_states(scenario, design):
                 if t not in states:
                     outside.add(t)
     assert outside and not any(holds(t) for t in sorted(outside)[:3000])
+
+
+@pytest.mark.parametrize("scenario, design", [("go-unpinned", "stateful-reg"),
+                                              ("two-threads", "fd-log"),
+                                              ("signal-handler", "exterrctl")])
+def test_the_shared_successors_enumerate_what_the_own_moves_do(scenario, design):
+    """The enumeration runs on the explicit engine's compiled successors
+    (packed states): the same levels, in the same order, and the same
+    first runs as with this engine's own ``moves`` over tuples."""
+    model = model_of(scenario, design)
+    shared = reached.explore(model)
+    own = reached._breadth_first(reached.moves(model), model.initial_state(),
+                                 reached.LIMIT)
+    assert shared is not None and own is not None
+    assert list(shared.levels.items()) == list(own.levels.items())
+    assert shared.parents == own.parents
+    assert all(type(v) is int for s in shared.levels for v in s)
+
+
+def test_a_step_out_of_a_byte_goes_on_with_the_own_moves():
+    """An update below 0 does not fit a packed state: the enumeration
+    starts again with its own moves, which keep the value (the candidate
+    is then only weaker; Z3 has the last word)."""
+    from einval.model import Domain, ModelBuilder
+
+    b = ModelBuilder("below zero")
+    x = b.var("x", Domain.range(3))
+    b.action("a", "down", x == 0, {x: x - 1})
+    found = reached.explore(b.build())
+    assert found is not None
+    assert found.levels == {(0,): 0, (-1,): 1}
+    assert found.parents == {(-1,): ((0,), 0)}
+
+
+def test_a_copy_of_a_model_compiles_its_own_successors():
+    """``Model.compiled`` is not carried by ``replace``: a model with other
+    parameter values (``with_params``) gets successors of its own."""
+    from dataclasses import replace
+
+    from einval.search.compile import successors_of
+
+    model = model_of("go-unpinned", "stateful-get")
+    first = successors_of(model)
+    assert successors_of(model) is first
+    assert successors_of(replace(model)) is not first
