@@ -305,23 +305,27 @@ def sound_settles(variables: Sequence[Variable], actions: Sequence[Action],
     """
     from .lang import variables_of
 
+    if not settles:
+        return []
     frozen = {v.index for v in variables if v.frozen}
+    # What each guard, update and condition reads, found once for all settles.
+    guards = set().union(*(variables_of(a.guard) for a in actions))
+    updates = [(i, set(variables_of(e))) for a in actions for i, e in a.updates]
+    exprs = [c.expr for check in checks for c in check.always]
+    for check in checks:
+        w = check.witness.expr
+        exprs += list(w.args) if isinstance(w, Op) and w.op == "or" else [w]
+    reads = [set(variables_of(e)) for e in exprs]
     kept = []
     for settle in settles:
         mine = set(settle.reset)
         if not set(variables_of(settle.trigger)) <= mine:
             continue
-        if any(mine & set(variables_of(a.guard)) for a in actions):
+        if mine & guards:
             continue
-        if any(i not in mine and mine & set(variables_of(e))
-               for a in actions for i, e in a.updates):
+        if any(i not in mine and mine & read for i, read in updates):
             continue
-        exprs = [c.expr for check in checks for c in check.always]
-        for check in checks:
-            w = check.witness.expr
-            exprs += list(w.args) if isinstance(w, Op) and w.op == "or" else [w]
-        if any(mine & set(variables_of(e)) and not set(variables_of(e)) <= mine | frozen
-               for e in exprs):
+        if any(mine & read and not read <= mine | frozen for read in reads):
             continue
         kept.append(settle)
     return kept

@@ -203,6 +203,39 @@ def _made(cls: type, ast, ctx: z3.Context):
     return term
 
 
+class Scratch:
+    """Terms made in bulk without a Python object each (the nodes of a
+    decision diagram, tens of thousands per catalogue): each raw term
+    holds a reference until ``result`` wraps the one asked for, then
+    they are given back (the root holds its subterms)."""
+
+    def __init__(self, ctx: z3.Context):
+        self.ctx = ctx
+        self._held: list = []
+
+    def _keep(self, ast):
+        _INC_REF(self.ctx.ctx, ast)
+        self._held.append(ast)
+        return ast
+
+    def conj(self, asts: Sequence) -> object:
+        return self._keep(_MK_AND(self.ctx.ctx, len(asts), (z3.Ast * len(asts))(*asts)))
+
+    def disj(self, asts: Sequence) -> object:
+        return self._keep(_MK_OR(self.ctx.ctx, len(asts), (z3.Ast * len(asts))(*asts)))
+
+    def result(self, ast) -> z3.BoolRef:
+        """``ast`` as a term of its own; the scratch terms given back."""
+        term = _made(_Bool, ast, self.ctx)
+        self.release()
+        return term
+
+    def release(self) -> None:
+        for ast in self._held:
+            _DEC_REF(self.ctx.ctx, ast)
+        self._held.clear()
+
+
 def _array(terms: Sequence[z3.ExprRef]):
     return (z3.Ast * len(terms))(*[t.ast for t in terms])
 

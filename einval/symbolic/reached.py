@@ -32,7 +32,6 @@ Together they settle a shortest counterexample without unrolling
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import z3
@@ -41,7 +40,7 @@ from ..deadline import Deadline
 from ..lang import BOOL, Expr, to_python
 from ..model import Model
 from ..search.compile import packs_to_bytes, successors_of
-from .compile import conj, disj, equal, neg
+from .compile import Scratch, conj, disj, equal, neg
 from .system import System
 from .unroll import check
 
@@ -184,40 +183,44 @@ class Diagram:
             self._equal[i, value] = found
         return found
 
-    def _build(self, leaf: Callable[[State], z3.ExprRef],
-               node: Callable[[int, list[tuple[int, z3.ExprRef]]], z3.ExprRef]
-               ) -> z3.ExprRef:
-        unique: dict[tuple, z3.ExprRef] = {}
-
-        def build(level: int, rows: list[State]) -> z3.ExprRef:
-            if level == len(self.order):
-                return leaf(rows[0])
-            groups: dict[int, list[State]] = {}
-            for row in rows:
-                groups.setdefault(row[self.order[level]], []).append(row)
-            children = [(v, build(level + 1, groups[v])) for v in sorted(groups)]
-            key = (level, tuple((v, id(c)) for v, c in children))  # c: kept in unique
-            found = unique.get(key)
-            if found is None:
-                found = unique[key] = node(self.order[level], children)
-            return found
-
-        return build(0, sorted(self.states))
-
     def member(self) -> z3.BoolRef:
         """State 0 is one of the states."""
-        true = z3.BoolVal(True, self.ctx)
-
-        def node(i: int, children: list[tuple[int, z3.ExprRef]]) -> z3.ExprRef:
-            arms = [self.equal(i, v) if c is true else
-                    conj([self.equal(i, v), c], self.ctx)
-                    for v, c in children]
-            return arms[0] if len(arms) == 1 else disj(arms, self.ctx)
-
         first = next(iter(self.states))
-        ands = [self.equal(i, first[i]) for i in self.fixed]
-        ands.append(self._build(lambda _: true, node) if self.order else true)
-        return conj(ands, self.ctx)
+        ands = [self.equal(i, first[i]).ast for i in self.fixed]
+        if not self.order:
+            return conj([*(self.equal(i, first[i]) for i in self.fixed),
+                         z3.BoolVal(True, self.ctx)], self.ctx)
+        scratch = Scratch(self.ctx)
+        try:
+            ands.append(self._node(scratch, 0, sorted(self.states), {}))
+            return scratch.result(scratch.conj(ands))
+        finally:
+            scratch.release()
+
+    def _node(self, scratch: Scratch, level: int, rows: list[State], unique: dict):
+        """The raw term of the rows' suffixes from ``order[level]`` on (None:
+        true, past the last variable); equal suffixes are one term."""
+        if level == len(self.order):
+            return None
+        if len(rows) == 1:  # one path left: the same nested terms, built directly
+            row, order = rows[0], self.order
+            term = self.equal(order[-1], row[order[-1]]).ast
+            for j in reversed(order[level:-1]):
+                term = scratch.conj([self.equal(j, row[j]).ast, term])
+            return term
+        i = self.order[level]
+        groups: dict[int, list[State]] = {}
+        for row in rows:
+            groups.setdefault(row[i], []).append(row)
+        children = [(v, self._node(scratch, level + 1, groups[v], unique))
+                    for v in sorted(groups)]
+        key = (level, tuple((v, None if c is None else c.value) for v, c in children))
+        found = unique.get(key)
+        if found is None:
+            arms = [self.equal(i, v).ast if c is None else
+                    scratch.conj([self.equal(i, v).ast, c]) for v, c in children]
+            found = unique[key] = arms[0] if len(arms) == 1 else scratch.disj(arms)
+        return found
 
 
 class Prover:
