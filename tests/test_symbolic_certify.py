@@ -86,9 +86,12 @@ def test_a_run_is_confirmed_only_if_it_is_one():
     assert not runs.confirm([(1, 0)] + states[1:], [0, 0, 1, 1], "P0")  # not initial
     assert not runs.confirm(states, [0, 0, 1], "P0")  # a step missing
     x = system.state(0)[0]
+    y1 = system.state(1)[1]
     assert runs._value(x == system.value(0, 1), []) is None  # not closed: no truth value
-    assert runs._value(x == system.value(0, 1), [(x, system.value(0, 1))]) is True
-    assert runs._value(x == system.value(0, 1), [(x, system.value(0, 2))]) is False
+    assert runs._value(x == system.value(0, 1), [(1, 0)]) is True
+    assert runs._value(x == system.value(0, 1), [(2, 0)]) is False
+    assert runs._value(y1 == system.value(1, 2), [(0, 0), (0, 2)]) is True  # state 1
+    assert runs._value(y1 == system.value(1, 2), [(0, 0)]) is None  # state 1 left open
 
 
 @pytest.mark.parametrize("proposal", ["deepest", "one deeper", "broken"])

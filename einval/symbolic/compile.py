@@ -157,7 +157,7 @@ def compile_expr(expr: Expr, env: Sequence[z3.ExprRef], enc: Encoding,
 # few hundred thousand terms per catalogue, and the Python side of each
 # cost more than Z3's.  The arguments are well-sorted by construction
 # (``lang`` type-checks every tree), so no call here can fail.
-def _raw(checked):
+def unchecked(checked):
     """The library's entry point behind one of ``z3.z3core``'s checked
     functions (the checked function itself, if this z3 keeps it elsewhere:
     the same calls, only slower)."""
@@ -165,9 +165,10 @@ def _raw(checked):
     return getattr(elementaries, "f", checked)
 
 
-_MK_AND, _MK_OR, _MK_NOT = _raw(z3.Z3_mk_and), _raw(z3.Z3_mk_or), _raw(z3.Z3_mk_not)
-_MK_IMPLIES, _MK_EQ, _MK_ITE = _raw(z3.Z3_mk_implies), _raw(z3.Z3_mk_eq), _raw(z3.Z3_mk_ite)
-_INC_REF, _DEC_REF = _raw(z3.Z3_inc_ref), _raw(z3.Z3_dec_ref)
+_MK_AND, _MK_OR = unchecked(z3.Z3_mk_and), unchecked(z3.Z3_mk_or)
+_MK_NOT, _MK_IMPLIES = unchecked(z3.Z3_mk_not), unchecked(z3.Z3_mk_implies)
+_MK_EQ, _MK_ITE = unchecked(z3.Z3_mk_eq), unchecked(z3.Z3_mk_ite)
+_INC_REF, _DEC_REF = unchecked(z3.Z3_inc_ref), unchecked(z3.Z3_dec_ref)
 
 
 class _Owned:
@@ -277,9 +278,9 @@ def _like(a: z3.ExprRef) -> type:
 
 # Comparisons and arithmetic: bit-vectors are signed, as Python's
 # operators on z3 bit-vectors are (<, +, -).
-_BV = {"lt": _raw(z3.Z3_mk_bvslt), "le": _raw(z3.Z3_mk_bvsle),
-       "gt": _raw(z3.Z3_mk_bvsgt), "ge": _raw(z3.Z3_mk_bvsge),
-       "add": _raw(z3.Z3_mk_bvadd), "sub": _raw(z3.Z3_mk_bvsub)}
+_BV = {"lt": unchecked(z3.Z3_mk_bvslt), "le": unchecked(z3.Z3_mk_bvsle),
+       "gt": unchecked(z3.Z3_mk_bvsgt), "ge": unchecked(z3.Z3_mk_bvsge),
+       "add": unchecked(z3.Z3_mk_bvadd), "sub": unchecked(z3.Z3_mk_bvsub)}
 _INT = {"lt": z3.Z3_mk_lt, "le": z3.Z3_mk_le, "gt": z3.Z3_mk_gt, "ge": z3.Z3_mk_ge}
 
 

@@ -18,9 +18,15 @@ from collections.abc import Callable, Sequence
 
 import z3
 
+from .compile import unchecked
 from .system import System
 
 State = tuple[int, ...]
+
+
+_SUBSTITUTE, _SIMPLIFY = unchecked(z3.Z3_substitute), unchecked(z3.Z3_simplify)
+_BOOL_VALUE = unchecked(z3.Z3_get_bool_value)
+_TRUE, _FALSE = 1, -1  # Z3_L_TRUE, Z3_L_FALSE
 
 
 class Runs:
@@ -30,19 +36,16 @@ class Runs:
         self.system = system
         self.term = term  # goal name, step -> the goal's term there
         self.relation = system.step(0)[0]  # states 0 and 1, action 0
-        self.params = [(system.params[i], system.value(i, system.model.variables[i].init))
-                       for i in system.frozen if system.symbolic_params]
+        params = [i for i in system.frozen if system.symbolic_params]
+        # What a run's states are put in for: the parameters, then states 0
+        # and 1 (one state: a prefix of it), made once as one array.
+        constants = [system.params[i] for i in params] + [
+            system.state(j)[i] for j in (0, 1) for i in system.moving]
+        self._constants = (z3.Ast * len(constants))(*[c.as_ast() for c in constants])
+        self._params = [system.value(i, system.model.variables[i].init).as_ast()
+                        for i in params]
         self._steps: dict[tuple[State, int, State], bool] = {}  # runs share prefixes
         self._by_action: dict[int, z3.BoolRef] = {}  # the relation, action fixed
-
-    def _assign(self, states: Sequence[State]) -> list[tuple[z3.ExprRef, z3.ExprRef]]:
-        """State ``j``'s variables set to ``states[j]``, parameters to
-        their scenario values."""
-        s = self.system
-        pairs = list(self.params)
-        for j, state in enumerate(states):
-            pairs += [(s.state(j)[i], s.value(i, state[i])) for i in s.moving]
-        return pairs
 
     @staticmethod
     def _substituted(term: z3.ExprRef, pairs: list[tuple[z3.ExprRef, z3.ExprRef]]
@@ -54,12 +57,21 @@ class Runs:
         closed = z3.Z3_substitute(ctx.ref(), term.as_ast(), len(pairs), before, after)
         return z3.BoolRef(z3.Z3_simplify(ctx.ref(), closed), ctx)
 
-    def _value(self, term: z3.ExprRef, pairs: list[tuple[z3.ExprRef, z3.ExprRef]]
-               ) -> bool | None:
-        """``term`` with the pairs substituted: True, False, or None when
-        it does not reduce to a truth value."""
-        value = self._substituted(term, pairs)
-        return True if z3.is_true(value) else False if z3.is_false(value) else None
+    def _value(self, term: z3.ExprRef, states: Sequence[State]) -> bool | None:
+        """``term`` with states 0 (and 1) set to ``states``, parameters to
+        their scenario values: True, False, or None when it does not
+        reduce to a truth value."""
+        s = self.system
+        values = list(self._params)
+        for state in states:
+            values += [s.value(i, state[i]).as_ast() for i in s.moving]
+        ctx = term.ctx.ctx
+        # Substituted then simplified in consecutive calls: Z3 keeps the
+        # last result alive until the next call, which takes it.
+        closed = _SUBSTITUTE(ctx, term.as_ast(), len(values), self._constants,
+                             (z3.Ast * len(values))(*values))
+        value = _BOOL_VALUE(ctx, _SIMPLIFY(ctx, closed))
+        return True if value == _TRUE else False if value == _FALSE else None
 
     def confirm(self, states: Sequence[State], actions: Sequence[int], goal: str) -> bool:
         """Whether, from the first state (the initial one), each action
@@ -72,7 +84,7 @@ class Runs:
         for j, action in enumerate(actions):
             if not self._step(states[j], action, states[j + 1]):
                 return False
-        return self._value(self.term(goal, 0), self._assign(states[-1:])) is False
+        return self._value(self.term(goal, 0), states[-1:]) is False
 
     def _step(self, before: State, action: int, after: State) -> bool:
         """Whether ``action`` is a step of the relation from ``before`` to
@@ -84,6 +96,5 @@ class Runs:
             if relation is None:  # the relation for this action: much smaller
                 relation = self._by_action[action] = self._substituted(
                     self.relation, [(self.system.action(0), self.system.enc.num(action))])
-            found = self._steps[key] = self._value(
-                relation, self._assign([before, after])) is True
+            found = self._steps[key] = self._value(relation, [before, after]) is True
         return found
