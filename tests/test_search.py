@@ -197,3 +197,29 @@ def test_core_first_violation_matches_a_scan():
         scan = next((i for i, s in enumerate(ex.states)
                      if not all(evaluate(c.expr, s) for c in check.always)), None)
         assert (found[0] if found else None) == scan
+
+
+def test_one_pass_judges_each_check_as_one_pass_per_condition_would():
+    """``core._scan`` judges every check in one pass over the stored
+    states: the first violating state and the witness, as scanning the
+    states condition by condition finds them (with and without symmetry;
+    a check that is not the model's own is judged on its own)."""
+    for design, scenario in [("stateful-get", "go-unpinned"), ("fd-log", "two-threads"),
+                             ("exterrctl", "signal-handler"), ("4th-arg", "one-thread")]:
+        model = build(design, scenario)
+        for symmetry in (True, False):
+            ex = explicit.explore(model, symmetry=symmetry)
+            for check in model.checks:
+                expected = next(((i, n) for i, s in enumerate(ex.states)
+                                 for n, c in enumerate(check.always)
+                                 if not evaluate(c.expr, s)), None)
+                assert core.first_violation(ex, check) == expected, (design, check.name)
+                met = any(evaluate(check.witness.expr, s) for s in ex.states)
+                assert core.witnessed(ex, check) == met, (design, check.name)
+            assert ex.scanned is not None
+    model = build("stateful-get", "go-unpinned")
+    ex = explicit.explore(model)
+    original = model.checks[0]
+    copy = Check("copy", "not the model's", original.always, original.witness)
+    assert core.first_violation(ex, copy) == core.first_violation(ex, original)
+    assert core.witnessed(ex, copy) == core.witnessed(ex, original)

@@ -56,6 +56,7 @@ class Exploration:
     witnessed: set[str] = field(default_factory=set)  # checks whose witness was met
     stopped: bool = False  # every watched check violated: the search stopped early
     settle: Callable[[State], State] | None = None  # observations forgotten once judged
+    scanned: tuple[dict[str, int], set[str]] | None = None  # ``_scan``, once asked
 
     @property
     def complete(self) -> bool:
@@ -331,7 +332,13 @@ def first_violation(ex: Exploration, check: Check) -> tuple[int, int] | None:
     if check.name in ex.violations:
         index = ex.violations[check.name]
         return index, _failing(ex, check, ex.states[index])
-    conditions = [condition_of(ex.model, c) for c in check.always]
+    bad, _ = _scan(ex)
+    if check.name in bad:
+        index = bad[check.name]
+        return index, _failing(ex, check, ex.states[index])
+    if any(c is check for c in ex.model.checks):
+        return None
+    conditions = [condition_of(ex.model, c) for c in check.always]  # not the model's
     for index, state in enumerate(ex.states):
         for number, holds in enumerate(conditions):
             if not holds(state):
@@ -348,10 +355,51 @@ def _failing(ex: Exploration, check: Check, state: State) -> int:
 
 def witnessed(ex: Exploration, check: Check) -> bool:
     """Some stored state satisfies the check's witness."""
-    if check.name in ex.witnessed:
+    if check.name in ex.witnessed or check.name in _scan(ex)[1]:
         return True
-    test = condition_of(ex.model, check.witness)
+    if any(c is check for c in ex.model.checks):
+        return False
+    test = condition_of(ex.model, check.witness)  # not one of the model's checks
     return any(test(state) for state in ex.states)
+
+
+def _scan(ex: Exploration) -> tuple[dict[str, int], set[str]]:
+    """For every check of the model that the search did not judge: the
+    first stored state that violates it, and whether one meets its
+    witness, in one pass over the states (one generated function, not one
+    pass per condition: judging all checks costs one search's worth of
+    calls, not one per condition)."""
+    if ex.scanned is not None:
+        return ex.scanned
+    frozen = frozen_values(ex.model)
+    checks = ex.model.checks
+    lines, bad_open, good_open = [], 0, 0
+    for bit, check in enumerate(checks):
+        if check.name not in ex.violations:
+            bad_open |= 1 << bit
+            test = to_python(fold(Or(Not(c.expr) for c in check.always), frozen))
+            lines += [f"        if open_bad & {1 << bit} and {test}:",
+                      f"            bad[{bit}] = n",
+                      f"            open_bad &= ~{1 << bit}"]
+        if check.name not in ex.witnessed:
+            good_open |= 1 << bit
+            test = to_python(fold(check.witness.expr, frozen))
+            lines += [f"        if open_good & {1 << bit} and {test}:",
+                      f"            open_good &= ~{1 << bit}"]
+    source = "\n".join([
+        "def scan(states):",
+        f"    bad, open_bad, open_good = {{}}, {bad_open}, {good_open}",
+        "    for n, s in enumerate(states):",
+        "        if not (open_bad or open_good):",
+        "            break",
+        *lines,
+        f"    return bad, {good_open} & ~open_good"])
+    namespace: dict = {}
+    exec(compile(source, f"<judge {ex.model.name}>", "exec"), namespace)  # noqa: S102
+    bad, good = namespace["scan"](ex.states)
+    ex.scanned = ({checks[bit].name: index for bit, index in bad.items()},
+                  {c.name for bit, c in enumerate(checks) if good >> bit & 1})
+    return ex.scanned
 
 
 def _reduced(ex: Exploration, seen: set, watcher: _Watch | None, ample: Ample,
