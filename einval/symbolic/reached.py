@@ -165,7 +165,8 @@ class Diagram:
         self.ctx = s[0].ctx if s else z3.main_ctx()
         self.order = [i for i in system.moving if len({t[i] for t in states}) > 1]
         self.fixed = [i for i in system.moving if i not in set(self.order)]
-        self._equal: dict[tuple[int, int], z3.ExprRef] = {}
+        # One per system: the levels' diagrams test the same values.
+        self._equal: dict[tuple[int, int], z3.ExprRef] = system.memo("diagram equal")
 
     def equal(self, i: int, value: int) -> z3.ExprRef:
         """Variable ``i`` of state 0 is ``value`` (false outside its domain:

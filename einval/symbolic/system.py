@@ -50,9 +50,15 @@ class System:
         self._memos: dict[int, dict[int, z3.ExprRef]] = {}
         self._compiled: list[Expr] = []
         self._domains: dict[int, list[z3.ExprRef]] = {}
+        self._named: dict[str, dict] = {}  # ``memo``
         self._unsafe = self._unsafe_updates()
         self._disabled = self._statically_disabled()
         self._independent: dict[int, list[int]] | None = None  # ``_below``
+
+    def memo(self, name: str) -> dict:
+        """A dictionary kept with the system, for terms over its states
+        that several readers make (``reached.Diagram``'s value tests)."""
+        return self._named.setdefault(name, {})
 
     # -- terms ---------------------------------------------------------------
     def _const(self, name: str, index: int) -> z3.ExprRef:
