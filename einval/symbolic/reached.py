@@ -252,11 +252,9 @@ class Prover:
         """The parameters used if the initial state satisfies ``start``
         and every step from a state satisfying ``step`` stays in it (a
         term over states 0 and 1); else None."""
-        first = self.unsat(conj([*self.system.initial(0), neg(start)]))
-        if first is None:
-            return None
-        then = self.unsat(z3.Not(step))
-        return None if then is None else first | then
+        # One query for both: a check of the solver costs more than the
+        # disjunction's extra branch.
+        return self.unsat(disj([conj([*self.system.initial(0), neg(start)]), neg(step)]))
 
 
 @dataclass
@@ -322,8 +320,8 @@ class Reached:
         within = [disj(exact[:j + 1], exact[0].ctx) for j in range(steps)]
         leaving = [z3.And(exact[j - 1], z3.Not(self.system.shift(within[j], 1)))
                    for j in range(1, steps)]
-        start = self.prover.unsat(conj([*self.system.initial(0), neg(exact[0])]))
-        if start is None or (leaving and self.prover.unsat(z3.Or(leaving)) is None):
+        start = conj([*self.system.initial(0), neg(exact[0])])
+        if self.prover.unsat(disj([start, *leaving])) is None:
             return False
         self.within = within
         return True
