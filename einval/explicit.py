@@ -23,7 +23,7 @@ from collections.abc import Callable
 from .model import Check, Condition, Model
 from .search import compile as _compile
 from .search import core
-from .search.compile import State, Successors, packs_to_bytes
+from .search.compile import State, Successors, pack, packs_to_bytes
 from .search.core import Exploration
 from .verdict import Result, Trace, Verdict
 
@@ -114,9 +114,9 @@ def judge(exploration: Exploration, check: Check) -> Verdict:
 def _failed_in(check: Check, trace: Trace) -> Condition:
     """The first condition of ``check`` false in the trace's last state
     (with symmetry, the run's own state, not the stored representative)."""
-    final = trace.final
+    final = pack(trace.model, trace.final)
     for condition in check.always:
-        if not compile_condition(condition)(final):
+        if not _compile.condition_of(trace.model, condition)(final):
             return condition
     raise AssertionError(f"{check.name}: the trace ends in no violation")
 

@@ -13,7 +13,7 @@ and parenthesise comparisons.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Union
 
@@ -264,22 +264,68 @@ def to_python(expr: Expr, state: str = "s") -> str:
     return f"({a[0]} {symbol} {a[1]})"
 
 
-_COMPILED: dict[int, tuple[Expr, object]] = {}  # id -> (the tree, kept alive; its code)
+# id -> (the tree, kept alive; its code, or how often it was walked)
+_COMPILED: dict[int, tuple[Expr, object]] = {}
 _COMPILED_MAX = 1 << 14
+_BINARY = {
+    "eq": lambda a, b: a == b, "ne": lambda a, b: a != b,
+    "lt": lambda a, b: a < b, "le": lambda a, b: a <= b,
+    "gt": lambda a, b: a > b, "ge": lambda a, b: a >= b,
+    "add": lambda a, b: a + b, "sub": lambda a, b: a - b,
+}
+
+
+_WALKS = 8  # evaluations of a tree by walking it before its code is compiled
 
 
 def evaluate(expr: Expr, state: tuple[int, ...]) -> int | bool:
     """Evaluate directly (the engines compile whole models instead).
 
-    A replayed trace evaluates the same guards and updates again and
-    again: each tree's code is compiled once (the cache keeps the tree,
-    so its ``id`` is not reused, and is emptied when it grows large)."""
+    The first few times a tree is evaluated it is walked (``interpret``):
+    a replayed trace evaluates most guards and updates a few times, and
+    walking a tree costs a tenth of compiling it.  After ``_WALKS``
+    walks its code, compiled once, is run (the cache keeps the tree, so
+    its ``id`` is not reused, and is emptied when it grows large)."""
     found = _COMPILED.get(id(expr))
-    if found is None:
-        if len(_COMPILED) >= _COMPILED_MAX:
-            _COMPILED.clear()
+    if found is None or isinstance(found[1], int):
+        walks = 0 if found is None else found[1]
+        if walks < _WALKS:
+            if found is None and len(_COMPILED) >= _COMPILED_MAX:
+                _COMPILED.clear()
+            _COMPILED[id(expr)] = (expr, walks + 1)
+            return interpret(expr, state)
         found = _COMPILED[id(expr)] = (expr, compile(to_python(expr), "<expr>", "eval"))
     return eval(found[1], {}, {"s": state})  # noqa: S307 - our own source
+
+
+def interpret(expr: Expr, state: Sequence[int]) -> int | bool:
+    """The value of ``to_python(expr)``'s code on ``state``, by walking the
+    tree: the same value, bool or int (``and``/``or`` give the operand
+    that decided them, as Python's do)."""
+    if isinstance(expr, Var):
+        return state[expr.index]
+    if isinstance(expr, Const):
+        return bool(expr.value) if expr.sort == BOOL else expr.value
+    op, args = expr.op, expr.args  # type: ignore[attr-defined]
+    if op == "and":
+        value: int | bool = True
+        for a in args:
+            value = interpret(a, state)
+            if not value:
+                break
+        return value
+    if op == "or":
+        value = False
+        for a in args:
+            value = interpret(a, state)
+            if value:
+                break
+        return value
+    if op == "not":
+        return not interpret(args[0], state)
+    if op == "ite":
+        return interpret(args[1] if interpret(args[0], state) else args[2], state)
+    return _BINARY[op](interpret(args[0], state), interpret(args[1], state))
 
 
 # -- partial evaluation ------------------------------------------------------

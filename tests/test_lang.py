@@ -107,3 +107,33 @@ def test_buffer_static_pointer_needs_no_if_chain():
     _, _, bufs = make_buffers()
     updates = bufs.append(bufs.ref(1), 1)
     assert set(updates) == set(bufs.cells[1])
+
+
+@pytest.mark.parametrize("design, scenario", [("stateful-get", "go-unpinned"),
+                                              ("fd-log", "two-threads"),
+                                              ("per-cpu", "signal-handler")])
+def test_walking_a_tree_gives_what_its_compiled_code_gives(design, scenario):
+    """``evaluate`` walks a tree the first time (``interpret``) and runs
+    its compiled code after: the same value and type (``and``/``or``
+    return an operand, as Python's do) for every guard, update and
+    condition of a model, in its reachable states and out of its domains."""
+    from helpers import model_of
+
+    from einval.lang import interpret, to_python
+    from einval.symbolic import reached
+
+    model = model_of(scenario, design)
+    exprs = [a.guard for a in model.actions] + [e for a in model.actions
+                                                for _, e in a.updates]
+    exprs += [c.expr for check in model.checks for c in (*check.always, check.witness)]
+    states = sorted(reached.reachable(model))[:150]
+    states.append(tuple(v.domain.size for v in model.variables))  # all one past
+    for expr in exprs:
+        code = compile(to_python(expr), "<test>", "eval")
+        for state in states:
+            want = eval(code, {}, {"s": state})  # noqa: S307
+            got = interpret(expr, state)
+            assert got == want and type(got) is type(want), (to_python(expr), state)
+    expr, state = exprs[0], states[0]
+    want = interpret(expr, state)
+    assert all(evaluate(expr, state) == want for _ in range(12))  # walked, then compiled

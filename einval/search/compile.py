@@ -136,8 +136,12 @@ def condition_of(model: Model, condition: Condition) -> Callable[[State], bool]:
     """A condition of ``model`` (its checks' conditions and witnesses, or a
     settle's trigger) as a state predicate, the run's parameters folded in,
     compiled once per model."""
-    return once(model, ("condition", id(condition)),
-                lambda: compile_condition(condition, frozen_values(model)))
+    key = ("condition", id(condition))
+    found = model.compiled.get(key)
+    if found is None or found[0] is not condition:  # kept: its id is not reused
+        found = model.compiled[key] = (
+            condition, compile_condition(condition, frozen_values(model)))
+    return found[1]
 
 
 def compile_successors(model: Model) -> Successors:
