@@ -110,15 +110,12 @@ class Op(Expr):
     args: tuple[Expr, ...]
 
     def __post_init__(self) -> None:
-        _typecheck(self.op, self.args)
+        # Checked and kept once: an If chain's sort is read at every link.
+        object.__setattr__(self, "_sort", _typecheck(self.op, self.args))
 
     @property
     def sort(self) -> str:  # type: ignore[override]
-        if self.op in _BOOL_OPS:
-            return BOOL
-        if self.op == "ite":
-            return self.args[1].sort
-        return INT
+        return self._sort  # type: ignore[attr-defined]
 
     def __repr__(self) -> str:
         return f"{self.op}({', '.join(map(repr, self.args))})"
@@ -139,20 +136,23 @@ def lift(value: ExprLike) -> Expr:
     raise TypeError(f"not an einval expression: {value!r}")
 
 
-def _typecheck(op: str, args: tuple[Expr, ...]) -> None:
-    sorts = [a.sort for a in args]
+def _typecheck(op: str, args: tuple[Expr, ...]) -> str:
+    """The sort of ``op`` over ``args``; an error if they are ill-sorted."""
     if op in ("and", "or", "not"):
-        ok = all(s == BOOL for s in sorts)
+        if all(a.sort == BOOL for a in args):
+            return BOOL
     elif op in ("eq", "ne"):
-        ok = len(args) == 2 and sorts[0] == sorts[1]
+        if len(args) == 2 and args[0].sort == args[1].sort:
+            return BOOL
     elif op in ("lt", "le", "gt", "ge") or op in _INT_OPS:
-        ok = len(args) == 2 and sorts == [INT, INT]
+        if len(args) == 2 and args[0].sort == INT and args[1].sort == INT:
+            return BOOL if op in _BOOL_OPS else INT
     elif op == "ite":
-        ok = len(args) == 3 and sorts[0] == BOOL and sorts[1] == sorts[2]
+        if len(args) == 3 and args[0].sort == BOOL and args[1].sort == args[2].sort:
+            return args[1].sort
     else:
         raise ValueError(f"unknown operator {op!r}")
-    if not ok:
-        raise TypeError(f"ill-sorted {op} over {sorts}")
+    raise TypeError(f"ill-sorted {op} over {[a.sort for a in args]}")
 
 
 def And(*args: ExprLike | Iterable[ExprLike]) -> Expr:

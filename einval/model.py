@@ -308,14 +308,16 @@ def sound_settles(variables: Sequence[Variable], actions: Sequence[Action],
     if not settles:
         return []
     frozen = {v.index for v in variables if v.frozen}
-    # What each guard, update and condition reads, found once for all settles.
-    guards = set().union(*(variables_of(a.guard) for a in actions))
-    updates = [(i, set(variables_of(e))) for a in actions for i, e in a.updates]
+    # What each guard, update and condition reads, found once for all
+    # settles, each shared subtree once (the buffers' If chains share many).
+    memo: dict[int, frozenset[int]] = {}
+    guards = set().union(*(_reads(a.guard, memo) for a in actions))
+    updates = [(i, _reads(e, memo)) for a in actions for i, e in a.updates]
     exprs = [c.expr for check in checks for c in check.always]
     for check in checks:
         w = check.witness.expr
         exprs += list(w.args) if isinstance(w, Op) and w.op == "or" else [w]
-    reads = [set(variables_of(e)) for e in exprs]
+    reads = [_reads(e, memo) for e in exprs]
     kept = []
     for settle in settles:
         mine = set(settle.reset)
@@ -329,3 +331,19 @@ def sound_settles(variables: Sequence[Variable], actions: Sequence[Action],
             continue
         kept.append(settle)
     return kept
+
+
+def _reads(expr: Expr, memo: dict[int, frozenset[int]]) -> frozenset[int]:
+    """The variables ``expr`` reads (``variables_of`` as a set), each
+    subtree's found once per ``memo`` (keyed by identity: the trees are
+    the model's, alive while it is)."""
+    found = memo.get(id(expr))
+    if found is None:
+        if isinstance(expr, Var):
+            found = frozenset((expr.index,))
+        elif isinstance(expr, Op):
+            found = frozenset().union(*(_reads(a, memo) for a in expr.args))
+        else:
+            found = frozenset()
+        memo[id(expr)] = found
+    return found
