@@ -204,6 +204,20 @@ def _made(cls: type, ast, ctx: z3.Context):
     return term
 
 
+_SIMPLIFY, _BOOL_VALUE = unchecked(z3.Z3_simplify), unchecked(z3.Z3_get_bool_value)
+
+
+def simplified(term: z3.ExprRef) -> z3.ExprRef:
+    """``z3.simplify(term)``, in one unchecked call."""
+    return _made(_like(term), _SIMPLIFY(term.ctx.ctx, term.ast), term.ctx)
+
+
+def truth(term: z3.ExprRef) -> bool | None:
+    """True or False when ``term`` is the literal true or false, else None."""
+    value = _BOOL_VALUE(term.ctx.ctx, term.ast)
+    return True if value == 1 else False if value == -1 else None  # Z3_L_TRUE, Z3_L_FALSE
+
+
 class Scratch:
     """Terms made in bulk without a Python object each (the nodes of a
     decision diagram, tens of thousands per catalogue): each raw term

@@ -17,9 +17,22 @@ from collections.abc import Callable
 
 import z3
 
-from ..lang import BOOL, Expr
+from ..lang import BOOL, Const, Expr
 from ..model import Action, Model
-from .compile import Encoding, apply, compile_expr, conj, disj, equal, implies, interval, ite, neg
+from .compile import (
+    Encoding,
+    apply,
+    compile_expr,
+    conj,
+    disj,
+    equal,
+    implies,
+    interval,
+    ite,
+    neg,
+    simplified,
+    truth,
+)
 from .reduction import independent_below
 
 
@@ -128,9 +141,10 @@ class System:
         ]
 
     def _statically_disabled(self) -> set[int]:
-        """Actions whose guard is false whatever the state (e.g. pinned)."""
+        """Actions whose guard is false whatever the state (e.g. pinned):
+        Z3 simplifies the guard's term to false."""
         return {n for n, a in enumerate(self.model.actions)
-                if z3.is_false(z3.simplify(self.term(a.guard, 0)))}
+                if truth(simplified(self.term(a.guard, 0))) is False}
 
     def shift(self, term: z3.ExprRef, k: int) -> z3.ExprRef:
         """``term`` over states and actions 0 and 1, moved to k and k + 1.
@@ -187,7 +201,7 @@ class System:
             if number in self._disabled:
                 continue
             guard = compile_expr(a.guard, now, self.enc, memo)
-            if not z3.is_true(guard):
+            if not (isinstance(a.guard, Const) and a.guard.value):  # true: no term
                 out.append(implies(taking[number], guard))
             for index, expr in a.updates:
                 assigned[index].append((number, compile_expr(expr, now, self.enc, memo)))
