@@ -150,3 +150,22 @@ def test_a_copy_of_a_model_compiles_its_own_successors():
     first = successors_of(model)
     assert successors_of(model) is first
     assert successors_of(replace(model)) is not first
+
+
+def test_one_pass_finds_the_first_state_of_each_expression():
+    """``Reached.look_for`` scans the states once for many expressions:
+    for each, the first state in breadth-first order where it holds, as a
+    scan per expression finds it (None where it holds nowhere)."""
+    from einval.lang import FALSE, Not, evaluate
+
+    model = model_of("go-unpinned", "stateful-get")
+    found = reached.prove(System(model, Encoding.for_model(model)))
+    assert found is not None
+    exprs = [Not(c.expr) for check in model.checks for c in check.always]
+    exprs += [check.witness.expr for check in model.checks] + [FALSE]
+    found.look_for(exprs)
+    for expr in exprs:
+        want = next((s for s in found.levels if evaluate(expr, s)), None)
+        assert found.nearest(expr) == want
+    assert found.nearest(FALSE) is None
+    assert any(found.nearest(e) not in (None, model.initial_state()) for e in exprs)

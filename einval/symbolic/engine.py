@@ -281,6 +281,9 @@ class Search:
                 self.reached_depth = found.depth
                 self.fact_goals["reached"] = found.core
                 self.unrolling.goal("reached", lambda k: found.invariant)
+                # What the engine will ask of the states, found in one pass.
+                found.look_for([*self.witnessed.values(),
+                                *(t.failure() for t in self.tracks)])
                 for name, expr in self.witnessed.items():
                     first = found.first(expr)
                     self.hint[name] = found.depth + 1 if first is None else first

@@ -283,10 +283,25 @@ class Reached:
         each expression's answer is kept (the engine asks twice)."""
         source = to_python(expr)
         if source not in self.nearest_found:
-            test = eval(f"lambda s: {source}")  # noqa: S307 - our own source
-            self.nearest_found[source] = next(
-                (state for state in self.levels if test(state)), None)
+            self.look_for([expr])
         return self.nearest_found[source]
+
+    def look_for(self, exprs: list[Expr]) -> None:
+        """Find the first state of each expression in one pass over the
+        states, with one compiled function (``nearest`` then answers)."""
+        sources = list(dict.fromkeys(s for s in map(to_python, exprs)
+                                     if s not in self.nearest_found))
+        if not sources:
+            return
+        lines = ["def scan(states):", f"    first = [None] * {len(sources)}",
+                 f"    left = {len(sources)}", "    for s in states:"]
+        for n, source in enumerate(sources):
+            lines += [f"        if first[{n}] is None and {source}:",
+                      f"            first[{n}] = s", "            left -= 1"]
+        lines += ["        if not left:", "            break", "    return first"]
+        scope: dict = {}
+        exec("\n".join(lines), scope)  # noqa: S102 - our own source, from our own trees
+        self.nearest_found.update(zip(sources, scope["scan"](self.levels)))
 
     def run(self, expr: Expr) -> tuple[list[State], list[int]] | None:
         """A shortest run to a state where ``expr`` holds, as the
