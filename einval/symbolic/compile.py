@@ -218,6 +218,17 @@ def truth(term: z3.ExprRef) -> bool | None:
     return True if value == 1 else False if value == -1 else None  # Z3_L_TRUE, Z3_L_FALSE
 
 
+_SOLVER_ASSERT = unchecked(z3.Z3_solver_assert)
+
+
+def assert_terms(solver: z3.Solver, terms: z3.BoolRef | Sequence[z3.BoolRef]) -> None:
+    """``solver.add(terms)``: each a Boolean term already, so asserted
+    without ``Solver.add``'s casts (a sort made and compared per term)."""
+    ctx = solver.ctx.ctx
+    for term in [terms] if isinstance(terms, z3.ExprRef) else terms:
+        _SOLVER_ASSERT(ctx, solver.solver, term.ast)
+
+
 class Scratch:
     """Terms made in bulk without a Python object each (the nodes of a
     decision diagram, tens of thousands per catalogue): each raw term

@@ -40,7 +40,7 @@ from ..deadline import Deadline
 from ..lang import BOOL, Expr, to_python
 from ..model import Model
 from ..search.compile import packs_to_bytes, successors_of
-from .compile import Scratch, conj, disj, equal, neg
+from .compile import Scratch, assert_terms, conj, disj, equal, implies, neg
 from .system import System
 from .unroll import check
 
@@ -232,18 +232,18 @@ class Prover:
         self.system = system
         self.deadline = deadline
         self.solver = system.enc.solver()
-        self.solver.add(system.in_domain(0))
-        self.solver.add(system.step(0))
+        assert_terms(self.solver, system.in_domain(0))
+        assert_terms(self.solver, system.step(0))
         values = system.param_values()
         self.pins = {z3.Bool(f"pin{i}"): i for i in values}
-        self.solver.add([z3.Implies(p, c) for p, c in zip(self.pins, values.values())])
+        assert_terms(self.solver, [z3.Implies(p, c) for p, c in zip(self.pins, values.values())])
         self.count = 0
 
     def unsat(self, query: z3.BoolRef) -> frozenset[int] | None:
         """The parameters used if ``query`` is unsatisfiable, else None."""
         self.count += 1
         literal = z3.Bool(f"query{self.count}")
-        self.solver.add(z3.Implies(literal, query))
+        assert_terms(self.solver, implies(literal, query))
         if check(self.solver, [literal, *self.pins], self.deadline):
             return None
         return frozenset(self.pins[p] for p in self.solver.unsat_core() if p in self.pins)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import z3
 
 from ..deadline import Deadline, TimeLimit
-from .compile import conj, disj, implies, neg
+from .compile import assert_terms, conj, disj, implies, neg
 from .system import System
 
 GoalTerm = Callable[[int], z3.ExprRef]  # step -> the goal's term at that step
@@ -70,12 +70,12 @@ class Unrolling:
         self.depth = 0
         self._simple = 0  # steps up to which the path is made simple (``simple``)
         self.start = z3.Bool("start")
-        self.solver.add(implies(self.start, conj(system.initial(0), self.start.ctx)))
-        self.solver.add(system.in_domain(0))
+        assert_terms(self.solver, implies(self.start, conj(system.initial(0), self.start.ctx)))
+        assert_terms(self.solver, system.in_domain(0))
         self.pins: dict[z3.ExprRef, int] = {}
         for index, constraint in system.param_values().items():
             pin = z3.Bool(f"pin:{system.model.variables[index].name}")
-            self.solver.add(z3.Implies(pin, constraint))
+            assert_terms(self.solver, z3.Implies(pin, constraint))
             self.pins[pin] = index
         self._goals: dict[str, GoalTerm] = {}
         self._terms: dict[tuple[str, int], z3.ExprRef] = {}
@@ -85,9 +85,9 @@ class Unrolling:
     def extend(self) -> None:
         """Add one step: state ``depth + 1``."""
         s, k = self.system, self.depth
-        self.solver.add(s.step(k))
+        assert_terms(self.solver, s.step(k))
         if self.reduce and k > 0:
-            self.solver.add(s.ordered(k))
+            assert_terms(self.solver, s.ordered(k))
         self.depth = k + 1
 
     def simple(self) -> None:
@@ -100,7 +100,7 @@ class Unrolling:
         s = self.system
         while self._simple < self.depth:
             k = self._simple
-            self.solver.add([s.distinct(i, k + 1) for i in range(k + 1)])
+            assert_terms(self.solver, [s.distinct(i, k + 1) for i in range(k + 1)])
             self._simple = k + 1
 
     # -- goals -------------------------------------------------------------
@@ -127,7 +127,7 @@ class Unrolling:
         lit = self._literals.get(key)
         if lit is None:
             lit = z3.Bool(f"+{name}@{j}")
-            self.solver.add(implies(lit, self.term(name, j)))
+            assert_terms(self.solver, implies(lit, self.term(name, j)))
             self._literals[key] = lit
             self._owner[lit] = (name,)
         return lit
@@ -138,7 +138,7 @@ class Unrolling:
         lit = self._literals.get(key)
         if lit is None:
             lit = z3.Bool(f"-{'|'.join(names)}@{j}")
-            self.solver.add(implies(lit, disj([neg(self.term(n, j)) for n in names])))
+            assert_terms(self.solver, implies(lit, disj([neg(self.term(n, j)) for n in names])))
             self._literals[key] = lit
             self._owner[lit] = tuple(names)
         return lit
