@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from functools import partial
 
 from .model import Check, Condition, Model
 from .search import compile as _compile
 from .search import core
 from .search.compile import State, Successors, pack, packs_to_bytes
 from .search.core import Exploration
-from .verdict import Result, Trace, Verdict
+from .verdict import Deferred, Result, Trace, Verdict
 
 __all__ = ["Exploration", "check_model", "compile_condition", "compile_successors",
            "explore", "judge", "shortest_trace"]
@@ -93,10 +94,10 @@ def judge(exploration: Exploration, check: Check) -> Verdict:
     """The verdict on one property, from an exploration."""
     bad = core.first_violation(exploration, check)
     if bad is not None:
-        trace = exploration.trace(bad[0])
-        trace.failed = _failed_in(check, trace)
-        return Verdict("violated", f"depth {len(trace.steps)}", trace,
-                       depth=len(trace.steps))
+        depth = exploration.depth[bad[0]]  # breadth first: the run's length
+        trace = Deferred(depth, partial(_trace_to, exploration, bad[0], check),
+                         exploration.model)
+        return Verdict("violated", f"depth {depth}", trace, depth=depth)
     states = len(exploration.states)
     depth = max(exploration.depth)
     if exploration.stopped:  # pragma: no cover - only stops when all are violated
@@ -109,6 +110,15 @@ def judge(exploration: Exploration, check: Check) -> Verdict:
         return Verdict("unknown", f"vacuous: never \"{check.witness.label}\"",
                        depth=depth)
     return Verdict("holds", f"all {states} states", depth=depth)
+
+
+def _trace_to(exploration: Exploration, index: int, check: Check) -> Trace:
+    """The shortest run to stored state ``index``, replayed, ending in the
+    failure of ``check`` (made when the verdict's trace is first read:
+    ``clarify`` usually shows a clearer one of the same length)."""
+    trace = exploration.trace(index)
+    trace.failed = _failed_in(check, trace)
+    return trace
 
 
 def _failed_in(check: Check, trace: Trace) -> Condition:

@@ -6,7 +6,7 @@ so nothing of the catalogue is pickled), build their own model, run the
 engine and send back only plain data: each verdict with the action
 numbers of its trace.  The parent rebuilds a job's model and replays a
 trace through the model's own semantics when a report first reads the
-trace (``_Deferred``), so a trace it prints is checked exactly as in a
+trace (``verdict.Deferred``), so a trace it prints is checked exactly as in a
 serial run, and results come back in job order: the output is the same
 bytes as a serial run's.
 
@@ -20,9 +20,10 @@ import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from . import world
-from .verdict import Result, Trace, Verdict
+from .verdict import Deferred, Result, Trace, Verdict
 
 _JOBS: list[tuple] = []  # set before forking: (design, scenario)
 _CONTEXT: dict = {}  # properties and the engine's check function
@@ -85,57 +86,21 @@ class _Job:
         return self._model
 
 
-class _Deferred(Trace):
-    """A worker's trace, replayed on the parent's model of its job when a
-    report first reads more than its length: a compare table prints one
-    trace per violated cell, so most are never replayed, nor their models
-    built.  Every trace that is read is replayed, as in a serial run."""
-
-    def __init__(self, job: _Job, actions: list[int], check: str, failed: str | None):
-        self._job, self._actions = job, actions
-        self._check, self._failed_label = check, failed
-        self._replayed: Trace | None = None
-
-    def _trace(self) -> Trace:
-        if self._replayed is None:
-            model = self._job.model
-            trace = Trace.replay(model, self._actions)
-            if self._failed_label is not None:
-                trace.failed = next(c for c in model.check(self._check).always
-                                    if c.label == self._failed_label)
-            self._replayed = trace
-        return self._replayed
-
-    @property  # type: ignore[override]
-    def model(self):
-        return self._trace().model
-
-    @property  # type: ignore[override]
-    def initial(self):
-        return self._trace().initial
-
-    @property  # type: ignore[override]
-    def steps(self):
-        return self._trace().steps
-
-    @property  # type: ignore[override]
-    def failed(self):
-        return self._trace().failed
-
-    @failed.setter
-    def failed(self, condition) -> None:
-        self._trace().failed = condition
-
-    @property
-    def length(self) -> int:
-        return len(self._actions)
+def _replay(job: _Job, summary: Summary) -> Trace:
+    """A worker's trace, replayed on the parent's model of its job."""
+    model = job.model
+    trace = Trace.replay(model, summary.actions or [])
+    if summary.failed is not None:
+        trace.failed = next(c for c in model.check(summary.property).always
+                            if c.label == summary.failed)
+    return trace
 
 
 def _restore(job: _Job, summary: Summary) -> Result:
     """The result again, its trace (if any) to be replayed on ``job``'s model."""
     trace = None
     if summary.actions is not None:
-        trace = _Deferred(job, summary.actions, summary.property, summary.failed)
+        trace = Deferred(len(summary.actions), partial(_replay, job, summary))
     verdict = Verdict(summary.kind, summary.detail, trace, summary.depth,
                       summary.assumptions)
     return Result(summary.property, verdict, summary.states, summary.transitions,

@@ -6,7 +6,7 @@ trace found by any engine can be confirmed by replaying it here.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from .lang import evaluate, variables_of
@@ -77,6 +77,48 @@ class Trace:
         if self.failed is None:
             return []
         return show_variables(self.model, variables_of(self.failed.expr), self.final)
+
+
+class Deferred(Trace):
+    """A trace made when first read beyond its length (and its model, when
+    known): a counterexample that a clearer one of the same length
+    replaces before it is shown, or one from another process that no
+    report prints, is never built.  Every trace that is read is made by
+    ``make``, replayed as any other."""
+
+    def __init__(self, length: int, make: Callable[[], Trace], model: Model | None = None):
+        self._length, self._make, self._model = length, make, model
+        self._made: Trace | None = None
+
+    def _trace(self) -> Trace:
+        if self._made is None:
+            self._made = self._make()
+            assert len(self._made.steps) == self._length, "a deferred trace's length"
+        return self._made
+
+    @property  # type: ignore[override]
+    def model(self) -> Model:
+        return self._model if self._model is not None else self._trace().model
+
+    @property  # type: ignore[override]
+    def initial(self) -> tuple[int, ...]:
+        return self._trace().initial
+
+    @property  # type: ignore[override]
+    def steps(self) -> list[Step]:
+        return self._trace().steps
+
+    @property  # type: ignore[override]
+    def failed(self) -> Condition | None:
+        return self._trace().failed
+
+    @failed.setter
+    def failed(self, condition: Condition | None) -> None:
+        self._trace().failed = condition
+
+    @property
+    def length(self) -> int:
+        return self._length
 
 
 def diff(model: Model, before: tuple[int, ...], after: tuple[int, ...]

@@ -65,3 +65,22 @@ def test_replay_refuses_an_impossible_step():
 
 # Determinism is tested across processes of different hash seeds:
 # test_contract.py::test_output_is_the_same_bytes_in_processes_of_different_hash_seeds
+
+
+def test_a_verdicts_trace_is_made_when_first_read(monkeypatch):
+    """``judge`` knows a counterexample's length (its state's depth) and
+    model before the run is rebuilt; the run is rebuilt, replayed and
+    given its failed condition only when read, once."""
+    model = build("per-cpu", "cpu-migration")
+    ex = explicit.explore(model)
+    [check] = [c for c in model.checks if c.name == "attribution"]
+    made = []
+    rebuild = ex.trace
+    monkeypatch.setattr(ex, "trace", lambda i: made.append(i) or rebuild(i))
+    verdict = explicit.judge(ex, check)
+    trace = verdict.trace
+    assert verdict.kind == "violated" and verdict.depth == trace.length == 7
+    assert trace.model is model and made == []
+    assert len(trace.steps) == 7 and trace.failed is not None and trace.final
+    assert isinstance(trace, Trace) and len(made) == 1
+    assert [s.state for s in trace.steps] == [s.state for s in rebuild(made[0]).steps]

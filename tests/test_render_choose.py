@@ -9,6 +9,7 @@ from einval import catalog, explicit, world
 from einval.cli import main
 from einval.render import choose
 from einval.render import space as spaces
+from einval.verdict import Trace
 
 
 def build(design: str, scenario: str):
@@ -147,7 +148,7 @@ def test_a_length_the_graph_does_not_confirm_is_a_disagreement():
     model = build("per-cpu", "cpu-migration")
     [r] = [x for x in explicit.check_model(model) if x.property == "attribution"]
     trace = r.verdict.trace
-    longer = replace(trace, steps=trace.steps + trace.steps[-1:])
+    longer = Trace(trace.model, trace.initial, trace.steps + trace.steps[-1:], trace.failed)
     forged = replace(r, verdict=replace(r.verdict, trace=longer))
     with pytest.raises(choose.EngineDisagreement, match="has 8 steps, the explored "
                        "graph's 7"):

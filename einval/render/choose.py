@@ -86,14 +86,14 @@ def clarify(results: Sequence[Result], limit: int = CLARIFY_LIMIT) -> list[Resul
             continue
         space = spaces.of(trace.model)
         better = counterexample(trace.model, trace.model.check(r.property))
-        if better is None or len(better.steps) != len(trace.steps):
+        if better is None or len(better.steps) != trace.length:
             if not space.complete:
                 out.append(r)
                 continue
             where = f"{r.design} in {r.scenario}" if r.design else trace.model.name
             raise EngineDisagreement(
                 f"{where}: {r.property}: the engine's shortest "
-                f"counterexample has {len(trace.steps)} steps, the explored graph's "
+                f"counterexample has {trace.length} steps, the explored graph's "
                 f"{len(better.steps) if better else 'none'}")
         out.append(replace(r, verdict=replace(r.verdict, trace=better), clarified=True))
     return out
