@@ -16,6 +16,7 @@ Used only where fork exists and there is more than one job and one CPU;
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
@@ -114,6 +115,10 @@ def run(jobs: Sequence[tuple], properties: Sequence, check: Callable,
     _JOBS[:] = list(jobs)
     _CONTEXT.update(properties=list(properties), check=check)
     out: list[list[Result]] = []
+    # What the workers inherit (the catalogue, the modules) is never
+    # garbage: frozen, their collections do not walk it again and again,
+    # nor touch (and so copy) its pages.
+    gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(count) as pool:
             for number, summaries in enumerate(pool.imap(_work, range(len(jobs))), 1):
@@ -122,6 +127,7 @@ def run(jobs: Sequence[tuple], properties: Sequence, check: Callable,
                 out.append([_restore(job, s) for s in summaries])
                 done(number, f"{design.name} in {scenario.name}")
     finally:
+        gc.unfreeze()
         _JOBS.clear()
         _CONTEXT.clear()
     return out
