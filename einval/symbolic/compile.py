@@ -132,15 +132,23 @@ def compile_expr(expr: Expr, env: Sequence[z3.ExprRef], enc: Encoding,
     if memo is None:
         memo = {}
     found = memo.get(id(expr))
-    if found is not None:
-        return found
-    if isinstance(expr, Const):
-        term = z3.BoolVal(bool(expr.value)) if expr.sort == BOOL else enc.num(expr.value)
-    elif isinstance(expr, Var):
-        term = env[expr.index]
+    return found if found is not None else _compile(expr, env, enc, memo)
+
+
+def _compile(expr: Expr, env: Sequence[z3.ExprRef], enc: Encoding,
+             memo: dict[int, z3.ExprRef]) -> z3.ExprRef:
+    kind = type(expr)
+    if kind is Op:
+        terms = []
+        for x in expr.args:  # type: ignore[attr-defined]
+            term = memo.get(id(x))
+            terms.append(term if term is not None else _compile(x, env, enc, memo))
+        term = apply(expr.op, terms)  # type: ignore[attr-defined]
+    elif kind is Var:
+        term = env[expr.index]  # type: ignore[attr-defined]
     else:
-        assert isinstance(expr, Op)
-        term = apply(expr.op, [compile_expr(x, env, enc, memo) for x in expr.args])
+        assert isinstance(expr, Const)
+        term = z3.BoolVal(bool(expr.value)) if expr.sort == BOOL else enc.num(expr.value)
     memo[id(expr)] = term
     return term
 
