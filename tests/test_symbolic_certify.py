@@ -72,6 +72,28 @@ def test_levels_are_proved_only_when_true():
     assert not wrong.levelled(found.depth + 1)
 
 
+def test_levels_asked_with_the_reached_states_are_kept_only_when_true(monkeypatch):
+    """``prove`` asks the levels below the deepest first failure in the
+    reached states' own query: true levels are proved there at once;
+    wrong ones fail that query, and the reached states, still true, are
+    then proved alone, with no level believed."""
+    model = two_counters()
+    system = System(model, Encoding.for_model(model))
+    failures = [Not(c.expr) for check in model.checks for c in check.always]
+    found = reached.prove(system, failures=failures, bound=10)
+    assert found is not None and len(found.within) == 6  # "never both at 3": depth 6
+    assert found.levelled(6)
+    assert len(reached.prove(system, failures=failures, bound=5).within) == 4  # "sum"
+    true = reached.explore(model)
+    lie = dict(true.levels)
+    lie[(2, 2)] = 2
+    monkeypatch.setattr(reached, "explore", lambda m, limit=reached.LIMIT:
+                        reached.Enumeration(lie, true.parents))
+    wrong = reached.prove(system, failures=failures, bound=10)
+    assert wrong is not None and wrong.within == []  # the set is proved, no level
+    assert wrong.levelled(3) and not wrong.levelled(6)
+
+
 def test_a_run_is_confirmed_only_if_it_is_one():
     model = two_counters()
     system = System(model, Encoding.for_model(model))

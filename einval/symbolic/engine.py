@@ -275,7 +275,8 @@ class Search:
     def _reached(self) -> None:
         """The reached states as a lemma, when Z3 proves them inductive."""
         if self.settings.reached:
-            found = reached.prove(self.system, self.deadline)
+            found = reached.prove(self.system, self.deadline,
+                                  [t.failure() for t in self.tracks], self.settings.bound)
             self.found = found
             if found is not None:
                 self.reached_depth = found.depth

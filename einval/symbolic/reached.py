@@ -32,6 +32,7 @@ Together they settle a shortest counterexample without unrolling
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import z3
@@ -252,9 +253,13 @@ class Prover:
         """The parameters used if the initial state satisfies ``start``
         and every step from a state satisfying ``step`` stays in it (a
         term over states 0 and 1); else None."""
-        # One query for both: a check of the solver costs more than the
-        # disjunction's extra branch.
-        return self.unsat(disj([conj([*self.system.initial(0), neg(start)]), neg(step)]))
+        return self.unsat(self.leaving(start, step))
+
+    def leaving(self, start: z3.BoolRef, step: z3.BoolRef) -> z3.BoolRef:
+        """The initial state fails ``start``, or a step fails ``step``: one
+        query for both (a check of the solver costs more than the
+        disjunction's extra branch)."""
+        return disj([conj([*self.system.initial(0), neg(start)]), neg(step)])
 
 
 @dataclass
@@ -325,21 +330,35 @@ class Reached:
         the states with a number)."""
         if steps <= len(self.within):
             return True
+        asked = self.levels_query(steps)
+        if asked is None or self.prover.unsat(asked[1]) is None:
+            return False
+        self.within = asked[0]
+        return True
+
+    def levels_query(self, steps: int) -> tuple[list[z3.BoolRef], z3.BoolRef] | None:
+        """The diagrams of the levels below ``steps``, each with the levels
+        before it (``within``), and the query that refutes them (None: a
+        level is empty, no breadth-first enumeration)."""
         frontier: dict[int, dict[State, int]] = {j: {} for j in range(steps)}
         for state, level in self.levels.items():
             if level < steps:
                 frontier[level][state] = 0
         if not all(frontier.values()):
-            return False  # an empty level: no breadth-first enumeration
+            return None
         exact = [Diagram(self.system, frontier[j]).member() for j in range(steps)]
         within = [disj(exact[:j + 1], exact[0].ctx) for j in range(steps)]
-        leaving = [z3.And(exact[j - 1], z3.Not(self.system.shift(within[j], 1)))
+        leaving = [conj([exact[j - 1], neg(self.system.shift(within[j], 1))])
                    for j in range(1, steps)]
         start = conj([*self.system.initial(0), neg(exact[0])])
-        if self.prover.unsat(disj([start, *leaving])) is None:
-            return False
-        self.within = within
-        return True
+        return within, disj([start, *leaving])
+
+    def deepest(self, goals: Sequence[Expr], bound: int) -> int:
+        """The most steps to the first state of any of ``goals`` (the runs
+        the engine will confirm), at most ``bound``; 0 if none is reached."""
+        self.look_for(list(goals))
+        return max((self.levels[s] for s in map(self.nearest, goals)
+                    if s is not None and self.levels[s] <= bound), default=0)
 
     @property
     def system(self) -> System:
@@ -350,10 +369,17 @@ class Reached:
         return self.within[steps - 1]
 
 
-def prove(system: System, deadline: Deadline | None = None) -> Reached | None:
+def prove(system: System, deadline: Deadline | None = None,
+          failures: Sequence[Expr] = (), bound: int = 0) -> Reached | None:
     """The reached states, if Z3 proves them an inductive invariant of the
     (domain-blocked) relation; None if there are too many states or Z3
     finds a step out of them.
+
+    ``failures``: states the engine will want shortest runs to (within
+    ``bound`` steps): the levels below the deepest first one are proved
+    in the same query (``levelled``), but for symbolic parameters, whose
+    unsat core must be the reached states' own.  If that query fails,
+    the reached states are asked alone.
 
     A solver that gives up at the run's ``deadline`` raises ``TimeLimit``."""
     found = explore(system.model)
@@ -362,8 +388,18 @@ def prove(system: System, deadline: Deadline | None = None) -> Reached | None:
     diagram = Diagram(system, found.levels)
     inv = diagram.member()
     prover = Prover(system, deadline or Deadline())
-    core = prover.closed(inv, z3.Implies(inv, system.shift(inv, 1)))
+    step = implies(inv, system.shift(inv, 1))
+    result = Reached(inv, set(), max(found.levels.values()), found.levels, found,
+                     diagram, prover)
+    steps = 0 if system.symbolic_params else result.deepest(failures, bound)
+    asked = result.levels_query(steps) if steps > 0 else None
+    if asked is not None:
+        core = prover.unsat(disj([prover.leaving(inv, step), asked[1]]))
+        if core is not None:
+            result.core, result.within = set(core), asked[0]
+            return result
+    core = prover.closed(inv, step)
     if core is None:
         return None
-    return Reached(inv, set(core), max(found.levels.values()), found.levels, found,
-                   diagram, prover)
+    result.core = set(core)
+    return result
