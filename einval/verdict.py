@@ -64,8 +64,7 @@ class Trace:
 
     @property
     def length(self) -> int:
-        """How many steps (a trace from another process knows it before it
-        is replayed: ``parallel``)."""
+        """How many steps (a ``Deferred`` trace knows it before it is made)."""
         return len(self.steps)
 
     @property

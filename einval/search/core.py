@@ -332,12 +332,9 @@ def first_violation(ex: Exploration, check: Check) -> tuple[int, int] | None:
     if check.name in ex.violations:
         index = ex.violations[check.name]
         return index, _failing(ex, check, ex.states[index])
-    bad, _ = _scan(ex)
-    if check.name in bad:
-        index = bad[check.name]
-        return index, _failing(ex, check, ex.states[index])
-    if any(c is check for c in ex.model.checks):
-        return None
+    if _own(ex, check):
+        index = _scan(ex)[0].get(check.name)
+        return None if index is None else (index, _failing(ex, check, ex.states[index]))
     conditions = [condition_of(ex.model, c) for c in check.always]  # not the model's
     for index, state in enumerate(ex.states):
         for number, holds in enumerate(conditions):
@@ -355,20 +352,24 @@ def _failing(ex: Exploration, check: Check, state: State) -> int:
 
 def witnessed(ex: Exploration, check: Check) -> bool:
     """Some stored state satisfies the check's witness."""
-    if check.name in ex.witnessed or check.name in _scan(ex)[1]:
+    if check.name in ex.witnessed:
         return True
-    if any(c is check for c in ex.model.checks):
-        return False
+    if _own(ex, check):
+        return check.name in _scan(ex)[1]
     test = condition_of(ex.model, check.witness)  # not one of the model's checks
     return any(test(state) for state in ex.states)
+
+
+def _own(ex: Exploration, check: Check) -> bool:
+    """``check`` is one of the explored model's own (``_scan`` judged it)."""
+    return any(c is check for c in ex.model.checks)
 
 
 def _scan(ex: Exploration) -> tuple[dict[str, int], set[str]]:
     """For every check of the model that the search did not judge: the
     first stored state that violates it, and whether one meets its
-    witness, in one pass over the states (one generated function, not one
-    pass per condition: judging all checks costs one search's worth of
-    calls, not one per condition)."""
+    witness, in one pass over the states with one generated function (not
+    one pass and one compiled function per condition)."""
     if ex.scanned is not None:
         return ex.scanned
     frozen = frozen_values(ex.model)
