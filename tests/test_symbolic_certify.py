@@ -83,6 +83,7 @@ def test_levels_asked_with_the_reached_states_are_kept_only_when_true(monkeypatc
     found = reached.prove(system, failures=failures, bound=10)
     assert found is not None and len(found.within) == 6  # "never both at 3": depth 6
     assert found.levelled(6)
+    assert len(reached.prove(system, failures=failures, bound=6).within) == 6
     assert len(reached.prove(system, failures=failures, bound=5).within) == 4  # "sum"
     true = reached.explore(model)
     lie = dict(true.levels)
