@@ -55,7 +55,7 @@ def test_a_trace_from_a_worker_is_replayed_only_when_read(monkeypatch):
 
     design = catalog.design("stateful-get")
     scenario = catalog.scenario("go-unpinned")
-    properties = [catalog.property_("attribution")]
+    properties = [catalog.property_("attribution"), catalog.property_("completeness")]
     check = runner.engine_for("explicit", False)
     built: list[str] = []
     build = world.build
@@ -64,8 +64,8 @@ def test_a_trace_from_a_worker_is_replayed_only_when_read(monkeypatch):
         built.append("model")
         return build(*args, **kwargs)
 
-    [[result]] = parallel.run([(design, scenario)], properties, check, 2,
-                              lambda n, name: None)
+    [[result, other]] = parallel.run([(design, scenario)], properties, check, 2,
+                                     lambda n, name: None)
     serial = check(build(scenario, design, properties)[0])[0].verdict.trace
     monkeypatch.setattr(world, "build", counting)
     trace = result.verdict.trace
@@ -75,4 +75,5 @@ def test_a_trace_from_a_worker_is_replayed_only_when_read(monkeypatch):
     assert [s.state for s in trace.steps] == [s.state for s in serial.steps]
     assert trace.failed is not None and trace.failed.label == serial.failed.label
     assert trace.initial == serial.initial and isinstance(trace, Trace)
-    assert built == ["model"]  # once, for everything read
+    assert other.verdict.trace.length == len(other.verdict.trace.steps) > 0
+    assert built == ["model"]  # once, for every trace of the job read
