@@ -137,3 +137,18 @@ def test_walking_a_tree_gives_what_its_compiled_code_gives(design, scenario):
     expr, state = exprs[0], states[0]
     want = interpret(expr, state)
     assert all(evaluate(expr, state) == want for _ in range(12))  # walked, then compiled
+
+
+def test_generated_code_is_compiled_once_per_text():
+    """``code`` compiles a text once: the same text gives the same code
+    object (the catalogue's folded checks repeat across scenarios), and
+    runs as ``compile`` would; another text or mode is compiled anew."""
+    from einval.lang import code
+
+    text = "def f(s):\n    return s[0] + 1\n"
+    first = code(text)
+    assert code(text) is first and code(text + "\n") is not first
+    namespace: dict = {}
+    exec(first, namespace)  # noqa: S102
+    assert namespace["f"]((41,)) == 42
+    assert eval(code("s[0] * 2", "eval"), {}, {"s": (21,)}) == 42  # noqa: S307

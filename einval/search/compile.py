@@ -27,7 +27,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, Union
 
-from ..lang import Const, Expr, to_python, variables_of
+from ..lang import Const, Expr, code, to_python, variables_of
 from ..model import Condition, Model
 from .fold import allowed, fold, is_false
 
@@ -191,7 +191,7 @@ def compile_successors(model: Model) -> Successors:
             sources += _emit(table[value], packed, width, "    ")
         sources.append(f"T{index} = ({', '.join(entries)},)")
     source = "\n".join(sources + lines)
-    exec(compile(source, f"<{model.name}>", "exec"), namespace)  # noqa: S102
+    exec(code(source, "exec", "<successors>"), namespace)  # noqa: S102
     return namespace["successors"]
 
 
@@ -200,7 +200,7 @@ def compile_condition(condition: Condition, frozen: dict[int, int] | None = None
     """A state predicate; with ``frozen``, the parameters folded in first."""
     expr = fold(condition.expr, frozen) if frozen else condition.expr
     source = f"lambda s: {to_python(expr)}"
-    return eval(compile(source, f"<{condition.label}>", "eval"))  # noqa: S307
+    return eval(code(source, "eval", "<condition>"))  # noqa: S307
 
 
 def compile_settle(model: Model) -> Callable[[State], State] | None:
@@ -220,6 +220,6 @@ def compile_settle(model: Model) -> Callable[[State], State] | None:
             lines.append(f"        b[{i}] = {model.variables[i].init}")
     lines.append(f"    return s if b is None else {'bytes(b)' if packed else 'tuple(b)'}")
     namespace: dict = {}
-    exec(compile("\n".join(lines), f"<settle in {model.name}>", "exec"),  # noqa: S102
+    exec(code("\n".join(lines), "exec", "<settle>"),  # noqa: S102
          namespace)
     return namespace["settle"]

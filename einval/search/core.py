@@ -24,7 +24,7 @@ from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from ..lang import Not, Or, evaluate, to_python
+from ..lang import Not, Or, code, evaluate, to_python
 from ..model import Check, Model
 from ..verdict import Trace
 from .compile import State, Successors, condition_of, frozen_values, pack
@@ -180,7 +180,7 @@ class _Watch:
             lines += [f"    if {to_python(expr)}:", f"        m |= {1 << bit}"]
         lines.append("    return m")
         namespace: dict = {}
-        exec(compile("\n".join(lines), f"<{what} in {self.model.name}>", "exec"),  # noqa: S102
+        exec(code("\n".join(lines), "exec", f"<{what}>"),  # noqa: S102
              namespace)
         return namespace["test"]
 
@@ -396,7 +396,7 @@ def _scan(ex: Exploration) -> tuple[dict[str, int], set[str]]:
         *lines,
         f"    return bad, {good_open} & ~open_good"])
     namespace: dict = {}
-    exec(compile(source, f"<judge {ex.model.name}>", "exec"), namespace)  # noqa: S102
+    exec(code(source, "exec", "<judge>"), namespace)  # noqa: S102
     bad, good = namespace["scan"](ex.states)
     ex.scanned = ({checks[bit].name: index for bit, index in bad.items()},
                   {c.name for bit, c in enumerate(checks) if good >> bit & 1})

@@ -42,7 +42,7 @@ from itertools import combinations
 from operator import itemgetter
 from typing import Any
 
-from ..lang import Const, Expr, Op, Var
+from ..lang import Const, Expr, Op, Var, code
 from ..model import Model
 
 MAX_WALKED = 1 << 20  # trie walks remembered (see compile_canon)
@@ -539,7 +539,7 @@ def _image_function(model: Model, element: Renaming, packed: bool) -> Callable:
     text = f"lambda s: ({', '.join(items)},)"
     if packed:  # one variable: itemgetter gives no tuple, so built here
         text = f"lambda s: bytes(({', '.join(items)},))"
-    return eval(compile(text, f"<symmetry of {model.name}>", "eval"),  # noqa: S307
+    return eval(code(text, "eval", "<symmetry>"),  # noqa: S307
                 namespace)
 
 

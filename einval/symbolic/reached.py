@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 import z3
 
 from ..deadline import Deadline
-from ..lang import BOOL, Expr, to_python
+from ..lang import BOOL, Expr, code, to_python
 from ..model import Model
 from ..search.compile import packs_to_bytes, successors_of
 from .compile import Scratch, assert_terms, conj, disj, equal, implies, neg
@@ -68,7 +68,7 @@ def moves(model: Model):
         lines.append(f"        out.append(({number}, tuple(int(x) for x in t)))")
     lines.append("    return out")
     scope: dict = {}
-    exec("\n".join(lines), scope)  # noqa: S102 - our own source, from our own trees
+    exec(code("\n".join(lines)), scope)  # noqa: S102 - our own source, from our own trees
     return scope["moves"]
 
 
@@ -305,7 +305,7 @@ class Reached:
                       f"            first[{n}] = s", "            left -= 1"]
         lines += ["        if not left:", "            break", "    return first"]
         scope: dict = {}
-        exec("\n".join(lines), scope)  # noqa: S102 - our own source, from our own trees
+        exec(code("\n".join(lines)), scope)  # noqa: S102 - our own source, from our own trees
         self.nearest_found.update(zip(sources, scope["scan"](self.levels)))
 
     def run(self, expr: Expr) -> tuple[list[State], list[int]] | None:
