@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from .lang import BOOL, INT, Expr, ExprLike, If, Op, Var, lift
+from .lang import BOOL, INT, Expr, ExprLike, If, Op, Var, lift, variables_of
 
 
 @dataclass(frozen=True)
@@ -303,13 +303,10 @@ def sound_settles(variables: Sequence[Variable], actions: Sequence[Action],
     is the one part this cannot see: ``World`` declares settles only for
     what it writes itself.
     """
-    from .lang import variables_of
-
     if not settles:
         return []
     frozen = {v.index for v in variables if v.frozen}
-    # What each guard, update and condition reads, found once for all
-    # settles, each shared subtree once (the buffers' If chains share many).
+    # What each guard, update and condition reads, found once for all settles.
     memo: dict[int, frozenset[int]] = {}
     guards = set().union(*(_reads(a.guard, memo) for a in actions))
     updates = [(i, _reads(e, memo)) for a in actions for i, e in a.updates]
@@ -334,16 +331,10 @@ def sound_settles(variables: Sequence[Variable], actions: Sequence[Action],
 
 
 def _reads(expr: Expr, memo: dict[int, frozenset[int]]) -> frozenset[int]:
-    """The variables ``expr`` reads (``variables_of`` as a set), each
-    subtree's found once per ``memo`` (keyed by identity: the trees are
-    the model's, alive while it is)."""
+    """The variables ``expr`` reads (``variables_of`` as a set), found once
+    per tree that several actions or checks share (keyed by identity: the
+    trees are the model's, alive while it is)."""
     found = memo.get(id(expr))
     if found is None:
-        if isinstance(expr, Var):
-            found = frozenset((expr.index,))
-        elif isinstance(expr, Op):
-            found = frozenset().union(*(_reads(a, memo) for a in expr.args))
-        else:
-            found = frozenset()
-        memo[id(expr)] = found
+        found = memo[id(expr)] = frozenset(variables_of(expr))
     return found
