@@ -57,10 +57,15 @@ class Track:
     relative: bool = True  # the proof may rest on domain closure
     leaned: bool = False  # one of its refutations did use closure
     core: set[int] = field(default_factory=set)  # parameters the proof used
+    _failure: Expr | None = field(default=None, repr=False)
 
     def failure(self) -> Expr:
-        """A state where the check fails: one of its conditions is false."""
-        return Not(And(c.expr for c in self.check.always))
+        """A state where the check fails: one of its conditions is false
+        (one tree, made once: the reached states are asked about it by
+        identity, ``Reached.nearest``)."""
+        if self._failure is None:
+            self._failure = Not(And(c.expr for c in self.check.always))
+        return self._failure
 
 
 @dataclass(frozen=True)

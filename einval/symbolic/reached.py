@@ -275,6 +275,7 @@ class Reached:
     prover: Prover
     within: list[z3.BoolRef] = field(default_factory=list)  # proved: ``levelled``
     nearest_found: dict[str, State | None] = field(default_factory=dict)  # ``nearest``
+    sources: dict[int, tuple[Expr, str]] = field(default_factory=dict)  # ``_source``
 
     def first(self, expr: Expr) -> int | None:
         """The fewest steps to a state where ``expr`` holds, as the
@@ -286,15 +287,23 @@ class Reached:
     def nearest(self, expr: Expr) -> State | None:
         """The first state found where ``expr`` holds (None: nowhere);
         each expression's answer is kept (the engine asks twice)."""
-        source = to_python(expr)
+        source = self._source(expr)
         if source not in self.nearest_found:
             self.look_for([expr])
         return self.nearest_found[source]
 
+    def _source(self, expr: Expr) -> str:
+        """``to_python(expr)``, made once per tree asked about (kept with
+        it: its identity is not reused)."""
+        found = self.sources.get(id(expr))
+        if found is None:
+            found = self.sources[id(expr)] = (expr, to_python(expr))
+        return found[1]
+
     def look_for(self, exprs: list[Expr]) -> None:
         """Find the first state of each expression in one pass over the
         states, with one compiled function (``nearest`` then answers)."""
-        sources = list(dict.fromkeys(s for s in map(to_python, exprs)
+        sources = list(dict.fromkeys(s for s in map(self._source, exprs)
                                      if s not in self.nearest_found))
         if not sources:
             return
