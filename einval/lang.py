@@ -277,14 +277,6 @@ def code(source: str, mode: str = "exec", name: str = "<einval>") -> CodeType:
 # id -> (the tree, kept alive; its code, or how often it was walked)
 _COMPILED: dict[int, tuple[Expr, object]] = {}
 _COMPILED_MAX = 1 << 14
-_BINARY = {
-    "eq": lambda a, b: a == b, "ne": lambda a, b: a != b,
-    "lt": lambda a, b: a < b, "le": lambda a, b: a <= b,
-    "gt": lambda a, b: a > b, "ge": lambda a, b: a >= b,
-    "add": lambda a, b: a + b, "sub": lambda a, b: a - b,
-}
-
-
 _WALKS = 8  # evaluations of a tree by walking it before its code is compiled
 
 
@@ -354,6 +346,7 @@ COMPARISONS = {
     "ge": lambda a, b: a >= b,
 }
 _ARITH = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b}
+_BINARY = {**COMPARISONS, **_ARITH}  # ``interpret``'s operators
 
 
 def fold(expr: Expr, values: Mapping[int, int]) -> Expr:
