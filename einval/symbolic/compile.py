@@ -215,14 +215,12 @@ def _made(cls: type, ast, ctx: z3.Context):
 _SIMPLIFY, _BOOL_VALUE = unchecked(z3.Z3_simplify), unchecked(z3.Z3_get_bool_value)
 
 
-def simplified(term: z3.ExprRef) -> z3.ExprRef:
-    """``z3.simplify(term)``, in one unchecked call."""
-    return _made(_like(term), _SIMPLIFY(term.ctx.ctx, term.ast), term.ctx)
-
-
-def truth(term: z3.ExprRef) -> bool | None:
-    """True or False when ``term`` is the literal true or false, else None."""
-    value = _BOOL_VALUE(term.ctx.ctx, term.ast)
+def simplified_truth(ctx, ast) -> bool | None:
+    """True or False when Z3 simplifies the Boolean term ``ast`` (raw, in
+    the raw context ``ctx``) to the literal true or false, else None.
+    ``ast`` may be the result of the call just before: Z3 keeps it alive
+    until the next call, which is the simplification."""
+    value = _BOOL_VALUE(ctx, _SIMPLIFY(ctx, ast))
     return True if value == 1 else False if value == -1 else None  # Z3_L_TRUE, Z3_L_FALSE
 
 

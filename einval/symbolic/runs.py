@@ -18,15 +18,13 @@ from collections.abc import Callable, Sequence
 
 import z3
 
-from .compile import unchecked
+from .compile import simplified_truth, unchecked
 from .system import System
 
 State = tuple[int, ...]
 
 
-_SUBSTITUTE, _SIMPLIFY = unchecked(z3.Z3_substitute), unchecked(z3.Z3_simplify)
-_BOOL_VALUE = unchecked(z3.Z3_get_bool_value)
-_TRUE, _FALSE = 1, -1  # Z3_L_TRUE, Z3_L_FALSE
+_SUBSTITUTE = unchecked(z3.Z3_substitute)
 
 
 class Runs:
@@ -66,12 +64,9 @@ class Runs:
         for state in states:
             values += [s.value(i, state[i]).as_ast() for i in s.moving]
         ctx = term.ctx.ctx
-        # Substituted then simplified in consecutive calls: Z3 keeps the
-        # last result alive until the next call, which takes it.
         closed = _SUBSTITUTE(ctx, term.as_ast(), len(values), self._constants,
                              (z3.Ast * len(values))(*values))
-        value = _BOOL_VALUE(ctx, _SIMPLIFY(ctx, closed))
-        return True if value == _TRUE else False if value == _FALSE else None
+        return simplified_truth(ctx, closed)  # the next call: ``closed`` still alive
 
     def confirm(self, states: Sequence[State], actions: Sequence[int], goal: str) -> bool:
         """Whether, from the first state (the initial one), each action

@@ -30,8 +30,7 @@ from .compile import (
     interval,
     ite,
     neg,
-    simplified,
-    truth,
+    simplified_truth,
 )
 from .reduction import independent_below
 
@@ -143,8 +142,9 @@ class System:
     def _statically_disabled(self) -> set[int]:
         """Actions whose guard is false whatever the state (e.g. pinned):
         Z3 simplifies the guard's term to false."""
-        return {n for n, a in enumerate(self.model.actions)
-                if truth(simplified(self.term(a.guard, 0))) is False}
+        guards = [self.term(a.guard, 0) for a in self.model.actions]
+        return {n for n, g in enumerate(guards)
+                if simplified_truth(g.ctx.ctx, g.ast) is False}
 
     def shift(self, term: z3.ExprRef, k: int) -> z3.ExprRef:
         """``term`` over states and actions 0 and 1, moved to k and k + 1.
